@@ -1,0 +1,45 @@
+// runjournal/json.hpp — Run and Event as JSON objects, and back.
+//
+// The JSON shape is the SQL shape: an object's keys are exactly the column
+// names of the `runs` or `events` table (schema/schema.sql), so a person who
+// knows one knows the other. Specifically:
+//
+// - Run: run_id, session_id, status, prompt, inputs, outputs, metadata,
+//   result_text, error, status_reason, checkpoint_id, checkpoint,
+//   created_at_ms, updated_at_ms, finished_at_ms, first_position,
+//   event_count, last_seq, last_position.
+// - Event: position, run_id, seq, ts_ms, kind, payload, idempotency_key.
+// - JSON columns (payload, inputs, outputs, metadata, checkpoint) are JSON
+//   values, never strings holding JSON. An event's payload is always an object.
+// - status is its name as stored ("created", "completed", …).
+// - An optional field that is absent is null, never a missing key. Times are
+//   Unix milliseconds, as integers.
+//
+// Guarantees:
+// - to_json() never throws for a value the library produced, and
+//   run_from_json(to_json(run)) == run, event_from_json(to_json(event)) == event.
+// - The *_from_json() functions never fill in a default. A key that is
+//   missing, a value of the wrong type (a string where an integer belongs, a
+//   fraction, a number beyond int64), an unknown status or a payload that is
+//   not an object throws runjournal::Error(ErrorCode::InvalidArgument) naming
+//   the field. Keys they do not know are ignored, so a reader accepts objects
+//   from a newer runjournal that has grown columns.
+// - Pure functions: no I/O, no shared state; safe from any thread.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <runjournal/error.hpp>
+#include <runjournal/event.hpp>
+#include <runjournal/run.hpp>
+
+namespace runjournal {
+
+nlohmann::json to_json(const Run& run);
+nlohmann::json to_json(const Event& event);
+
+// Throw Error(ErrorCode::InvalidArgument) as described above.
+Run run_from_json(const nlohmann::json& json);
+Event event_from_json(const nlohmann::json& json);
+
+}  // namespace runjournal

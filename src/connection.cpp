@@ -1,0 +1,178 @@
+#include "connection.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <thread>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <fmt/std.h>
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "sqlite_util.hpp"
+
+namespace runjournal::detail {
+namespace {
+
+// Every database option, and why.
+//
+// journal_size_limit: after a checkpoint resets the WAL, SQLite truncates it
+// to this size, so one burst of writes does not leave a huge -wal file behind.
+constexpr std::int64_t kJournalSizeLimit = 64LL * 1024 * 1024;
+
+constexpr char kSqliteMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f', 'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+
+std::int64_t query_int(SQLite::Database& db, const char* sql) {
+  SQLite::Statement stmt(db, sql);
+  stmt.executeStep();
+  return stmt.getColumn(0).getInt64();
+}
+
+// SQLite calls this while another connection (in any process) holds the
+// lock it needs; returning 1 means "try again". It sleeps a jittered,
+// growing delay (1 ms doubling to 32 ms, each ±50 %), so that processes that
+// collided once do not collide again in lockstep, and gives up when the wait
+// for this one lock passes the journal's busy_timeout: the caller then gets
+// ErrorCode::Busy with nothing written. `count` restarts at 0 for every new
+// lock, and one lock is waited for by one thread, hence thread_local.
+int jittered_busy_wait(void* timeout_ms, int count) {
+  thread_local std::chrono::steady_clock::time_point started;
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) started = now;
+  const auto limit = std::chrono::milliseconds(reinterpret_cast<std::intptr_t>(timeout_ms));
+  if (now - started >= limit) return 0;
+  const double base_us = 1000.0 * static_cast<double>(1 << std::min(count, 5));
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  auto delay = std::chrono::microseconds(static_cast<std::int64_t>(base_us * jitter(rng)));
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(limit - (now - started));
+  std::this_thread::sleep_for(std::min(delay, left));
+  return 1;
+}
+
+void harden(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
+  // Defensive mode: SQL cannot corrupt the file through writable_schema,
+  // direct shadow-table writes and the like.
+  sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  // Functions in the schema (none today) must not run with side effects
+  // when a hostile file is opened.
+  db.exec("PRAGMA trusted_schema = OFF");
+  sqlite3_busy_handler(db.getHandle(), &jittered_busy_wait,
+                       reinterpret_cast<void*>(static_cast<std::intptr_t>(busy_timeout.count())));
+}
+
+}  // namespace
+
+bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
+                  const std::string& vfs) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists) {
+    if (!create) throw Error(ErrorCode::NotFound, fmt::format("no journal at {}", path));
+    return true;
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorCode::NotAJournal, fmt::format("{} is a directory, not a journal", path));
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::Io, fmt::format("cannot read {}: {}", path, ec.message()));
+  if (size == 0) {
+    if (!create) throw Error(ErrorCode::NotFound, fmt::format("{} is empty: no journal there yet", path));
+    return true;
+  }
+
+  std::array<char, 100> header{};
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(ErrorCode::Io, fmt::format("cannot open {}", path));
+    in.read(header.data(), header.size());
+    if (in.gcount() < static_cast<std::streamsize>(header.size()) ||
+        std::memcmp(header.data(), kSqliteMagic, sizeof kSqliteMagic) != 0) {
+      throw Error(ErrorCode::NotAJournal, fmt::format("{} is not a SQLite file, so not a journal", path));
+    }
+  }
+
+  return translate_errors(fmt::format("inspecting {}", path), [&] {
+    SQLite::Database db(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
+    sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    const std::int64_t application_id = query_int(db, "PRAGMA application_id");
+    const std::int64_t user_version = query_int(db, "PRAGMA user_version");
+    const std::int64_t objects = query_int(db, "SELECT count(*) FROM sqlite_schema");
+    if (application_id == 0 && user_version == 0 && objects == 0) {  // an empty SQLite file
+      if (!create) throw Error(ErrorCode::NotFound, fmt::format("{} is an empty database: no journal there yet", path));
+      return true;
+    }
+    if (application_id != kApplicationId) {
+      throw Error(ErrorCode::NotAJournal,
+                  fmt::format("{} is a SQLite database but not a runjournal journal (application_id {})",
+                              path, application_id));
+    }
+    if (user_version > latest_schema_version) {
+      throw Error(ErrorCode::SchemaTooNew,
+                  fmt::format("{} has schema version {}, newer than this runjournal knows ({}); "
+                              "upgrade runjournal to open it",
+                              path, user_version, latest_schema_version));
+    }
+    return false;
+  });
+}
+
+void set_durability(SQLite::Database& db, Durability durability) {
+  // FULL syncs the WAL at every commit: a commit survives power loss.
+  // NORMAL syncs only at checkpoints: a commit survives a process crash.
+  db.exec(durability == Durability::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path, Durability durability,
+                                              std::chrono::milliseconds busy_timeout, bool is_new,
+                                              const std::string& vfs) {
+  return translate_errors(fmt::format("opening {}", path), [&] {
+    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                 static_cast<int>(busy_timeout.count()), vfs);
+    harden(*db, busy_timeout);
+    if (is_new) {
+      // Must precede the first table: lets retention give pages back with
+      // PRAGMA incremental_vacuum instead of a full VACUUM. A file that
+      // already has a header (an empty SQLite database) only takes the
+      // setting through a VACUUM, which costs nothing while it has no tables.
+      db->exec("PRAGMA auto_vacuum = INCREMENTAL");
+      if (query_int(*db, "PRAGMA auto_vacuum") != 2 && query_int(*db, "SELECT count(*) FROM sqlite_schema") == 0) {
+        db->exec("VACUUM");
+      }
+    }
+    // WAL: readers never block the writer, and the stock sqlite3 shell can
+    // read a live journal. The pragma answers the mode it got; anything but
+    // "wal" (a file system without shared memory, say) is refused.
+    {
+      SQLite::Statement stmt(*db, "PRAGMA journal_mode = WAL");
+      stmt.executeStep();
+      const std::string mode = stmt.getColumn(0).getString();
+      if (mode != "wal") {
+        throw Error(ErrorCode::Io, fmt::format("{}: journal_mode is {}, WAL could not be enabled", path, mode));
+      }
+    }
+    set_durability(*db, durability);
+    db->exec(fmt::format("PRAGMA journal_size_limit = {}", kJournalSizeLimit));
+    return db;
+  });
+}
+
+std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
+                                              std::chrono::milliseconds busy_timeout,
+                                              const std::string& vfs) {
+  return translate_errors(fmt::format("opening {} for reading", path), [&] {
+    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY,
+                                                 static_cast<int>(busy_timeout.count()), vfs);
+    harden(*db, busy_timeout);
+    return db;
+  });
+}
+
+}  // namespace runjournal::detail

@@ -1,0 +1,48 @@
+// connection.hpp — opening SQLite connections to a journal file safely.
+//
+// Order matters here. A file is first inspected without writing a byte:
+// the header is read by hand (is it SQLite at all?), then a read-only
+// connection reads application_id, user_version and the schema. Only a file
+// that passes, or one that is missing or empty, is then opened for writing
+// and has its PRAGMAs set. So a file that is refused is left byte-for-byte
+// as it was.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include <SQLiteCpp/Database.h>
+
+#include <runjournal/journal.hpp>
+
+namespace runjournal::detail {
+
+// "RJRN": PRAGMA application_id of every journal (SQLite file header, offset 68).
+inline constexpr std::int64_t kApplicationId = 0x524A524E;
+
+// Refuses a file that must not be touched, or says it is new:
+// - missing: NotFound unless `create`; returns true (initialise it);
+// - empty (0 bytes, or SQLite with no schema and no application id): true,
+//   or NotFound (file untouched) unless `create`;
+// - not SQLite, or SQLite that is not a journal: NotAJournal;
+// - a journal whose user_version is newer than this library: SchemaTooNew;
+// - a journal: false.
+bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
+                  const std::string& vfs);
+
+// The writer connection: read-write (and create), WAL checked, synchronous
+// per `durability`, busy timeout, defensive mode, trusted_schema off,
+// journal_size_limit, and auto_vacuum=INCREMENTAL on a new file.
+std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path, Durability durability,
+                                              std::chrono::milliseconds busy_timeout, bool is_new,
+                                              const std::string& vfs);
+
+// A reader connection: read-only, busy timeout, defensive mode.
+std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
+                                              std::chrono::milliseconds busy_timeout,
+                                              const std::string& vfs);
+
+// Sets synchronous on an open connection (FULL or NORMAL).
+void set_durability(SQLite::Database& db, Durability durability);
+
+}  // namespace runjournal::detail

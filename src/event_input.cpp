@@ -1,0 +1,62 @@
+#include "event_input.hpp"
+
+#include <fmt/format.h>
+
+#include "json_text.hpp"
+#include "projector.hpp"
+
+namespace runjournal::detail {
+
+void require_id(const std::string& value, const char* what) {
+  if (value.empty()) throw Error(ErrorCode::InvalidArgument, fmt::format("{} is empty", what));
+  if (value.size() > kMaxIdBytes) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("{} is {} bytes, over the limit of {}", what, value.size(), kMaxIdBytes));
+  }
+  require_utf8(value, what);
+}
+
+PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms) {
+  require_id(event.run_id, "run id");
+  if (event.kind.empty()) throw Error(ErrorCode::InvalidArgument, "event kind is empty");
+  if (event.kind.size() > options.max_kind_bytes) {
+    throw Error(ErrorCode::InvalidArgument, fmt::format("event kind is {} bytes, over the limit of {}",
+                                                        event.kind.size(), options.max_kind_bytes));
+  }
+  require_utf8(event.kind, "event kind");
+  if (!event.payload.is_object()) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("payload is not a JSON object (it is {})", event.payload.type_name()));
+  }
+  if (event.options.idempotency_key) require_id(*event.options.idempotency_key, "idempotency key");
+  if (event.options.expected_seq && *event.options.expected_seq < 0) {
+    throw Error(ErrorCode::InvalidArgument, "expected seq is negative");
+  }
+
+  PreparedEvent prepared;
+  prepared.payload_text = dump_json(event.payload, "payload");
+  if (prepared.payload_text.size() > options.max_payload_bytes) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("payload is {} bytes, over the limit of {}", prepared.payload_text.size(),
+                            options.max_payload_bytes));
+  }
+  if (classify_kind(event.kind) == KindClass::RunCreated) {
+    auto session = event.payload.find("session_id");
+    if (session == event.payload.end() || !session->is_string()) {
+      throw Error(ErrorCode::InvalidArgument, "run_created needs a string session_id in its payload");
+    }
+    require_id(session->get<std::string>(), "session id");
+    auto prompt = event.payload.find("prompt");
+    if (prompt != event.payload.end() && !prompt->is_string()) {
+      throw Error(ErrorCode::InvalidArgument, "run_created's prompt must be a string");
+    }
+  }
+  prepared.run_id = event.run_id;
+  prepared.kind = event.kind;
+  prepared.payload = event.payload;
+  prepared.ts_ms = ts_ms;
+  prepared.options = event.options;
+  return prepared;
+}
+
+}  // namespace runjournal::detail

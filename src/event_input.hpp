@@ -1,0 +1,29 @@
+// event_input.hpp — checking what callers hand to the journal, before any
+// transaction starts: bad input is refused with InvalidArgument and never
+// reaches the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <runjournal/journal.hpp>
+
+#include "writer.hpp"
+
+namespace runjournal::detail {
+
+// Longest run id, session id or idempotency key accepted, in bytes.
+inline constexpr std::size_t kMaxIdBytes = 256;
+
+// Checks one event against the journal's limits and returns it ready to
+// store, stamped with `ts_ms`. Throws Error(InvalidArgument) naming the
+// problem: empty or oversize kind or run id, payload not an object or over
+// max_payload_bytes, text that is not UTF-8, a run_created payload without a
+// string session_id.
+PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
+
+// Checks an id-like string (run id, session id, key): non-empty, at most
+// kMaxIdBytes, valid UTF-8.
+void require_id(const std::string& value, const char* what);
+
+}  // namespace runjournal::detail

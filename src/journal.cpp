@@ -1,0 +1,177 @@
+// The Journal facade: options, clock and ids, input checks, and the reader
+// connection. Writes go to the process's Writer for the file; reads go
+// through this Journal's own read-only connection.
+#include <runjournal/journal.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+#include <fmt/std.h>
+
+#include "connection.hpp"
+#include "event_input.hpp"
+#include "json_text.hpp"
+#include "meta_store.hpp"
+#include "migrator.hpp"
+#include "replay.hpp"
+#include "sqlite_util.hpp"
+#include "journal_impl.hpp"
+#include "writer.hpp"
+
+namespace runjournal {
+
+#ifndef RUNJOURNAL_VERSION
+#define RUNJOURNAL_VERSION "0.0.0"
+#endif
+
+std::string_view version() noexcept { return RUNJOURNAL_VERSION; }
+
+namespace {
+
+// "run-" + a random (version 4, variant 1) UUID.
+std::string random_run_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::uint64_t> dist;
+  std::uint64_t hi = dist(rng);
+  std::uint64_t lo = dist(rng);
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 1
+  return fmt::format("run-{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF,
+                     lo >> 48, lo & 0xFFFFFFFFFFFFULL);
+}
+
+}  // namespace
+
+Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Journal::Journal(Journal&&) noexcept = default;
+Journal& Journal::operator=(Journal&&) noexcept = default;
+Journal::~Journal() = default;
+
+Journal Journal::open(const std::filesystem::path& path, Options options) {
+  const bool is_new = detail::inspect_file(path, options.create_if_missing, detail::latest_schema_version(),
+                                           options.vfs);
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = std::move(options);
+  impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  return Journal(std::move(impl));
+}
+
+const std::filesystem::path& Journal::path() const noexcept { return impl_->path; }
+
+Run Journal::create_run(const NewRun& run) {
+  const std::string run_id = run.run_id ? *run.run_id
+                             : impl_->options.id_generator ? impl_->options.id_generator()
+                                                           : random_run_id();
+  detail::require_id(run.session_id, "session id");
+  detail::require_utf8(run.prompt, "prompt");
+  nlohmann::json payload = {{"session_id", run.session_id}, {"prompt", run.prompt}};
+  if (!run.inputs.is_null()) payload["inputs"] = run.inputs;
+  if (!run.metadata.is_null()) payload["metadata"] = run.metadata;
+  std::vector<detail::PreparedEvent> batch;
+  batch.push_back(detail::prepare_event(NewEvent{run_id, "run_created", std::move(payload), {}}, impl_->options,
+                                        impl_->now()));
+  if (run.exclusive) batch.back().exclusive_session = run.session_id;
+  detail::BatchResult result = impl_->writer->append(std::move(batch));
+  return std::move(result.runs.front());
+}
+
+Event Journal::append(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
+                      const AppendOptions& options) {
+  std::vector<detail::PreparedEvent> batch;
+  batch.push_back(detail::prepare_event(NewEvent{run_id, kind, payload, options}, impl_->options, impl_->now()));
+  return std::move(impl_->writer->append(std::move(batch)).events.front());
+}
+
+std::vector<Event> Journal::append_batch(const std::vector<NewEvent>& events) {
+  std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
+  if (batch.empty()) return {};
+  return std::move(impl_->writer->append(std::move(batch)).events);
+}
+
+std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
+                                        const nlohmann::json& payload, const AppendOptions& options) {
+  std::vector<detail::PreparedEvent> batch;
+  batch.push_back(detail::prepare_event(NewEvent{run_id, kind, payload, options}, impl_->options, impl_->now()));
+  auto promise = std::make_shared<std::promise<Event>>();
+  std::future<Event> result = promise->get_future();
+  impl_->writer->append_async(
+      std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events.front())); },
+      [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
+  return result;
+}
+
+std::future<std::vector<Event>> Journal::append_batch_async(const std::vector<NewEvent>& events) {
+  auto promise = std::make_shared<std::promise<std::vector<Event>>>();
+  std::future<std::vector<Event>> result = promise->get_future();
+  std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
+  if (batch.empty()) {
+    promise->set_value({});
+    return result;
+  }
+  impl_->writer->append_async(
+      std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events)); },
+      [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
+  return result;
+}
+
+std::optional<Run> Journal::run(const std::string& run_id) const {
+  return impl_->read("reading a run", [&](auto&, auto&, detail::RunStore& runs) { return runs.load(run_id); });
+}
+
+std::vector<Run> Journal::runs(const RunFilter& filter, const Page& page) const {
+  return impl_->read("listing runs", [&](auto&, auto&, detail::RunStore& runs) { return runs.list(filter, page); });
+}
+
+std::vector<Event> Journal::events(const std::string& run_id, std::int64_t from_seq, std::size_t limit) const {
+  return impl_->read("reading events", [&](auto&, detail::EventStore& events, auto&) {
+    return events.by_run(run_id, from_seq, limit);
+  });
+}
+
+std::vector<Event> Journal::events_after(std::int64_t after_position, std::size_t limit) const {
+  return impl_->read("reading events", [&](auto&, detail::EventStore& events, auto&) {
+    return events.after(after_position, limit);
+  });
+}
+
+void Journal::scan(std::int64_t after_position, const std::function<bool(const Event&)>& visit,
+                   std::size_t page_size) const {
+  if (page_size == 0) throw Error(ErrorCode::InvalidArgument, "scan page size is 0");
+  std::int64_t position = after_position;
+  for (;;) {
+    // Each page is its own short read: no snapshot is held while `visit` runs.
+    const std::vector<Event> page = events_after(position, page_size);
+    for (const Event& event : page) {
+      if (!visit(event)) return;
+      position = event.position;
+    }
+    if (page.size() < page_size) return;
+  }
+}
+
+std::vector<Run> Journal::runs_as_of(std::int64_t position) const {
+  return impl_->read("projecting runs as of a position", [&](SQLite::Database& db, detail::EventStore& events, auto&) {
+    detail::ReadTransaction snapshot(db);
+    return detail::project_as_of(events, position);
+  });
+}
+
+std::int64_t Journal::last_position() const {
+  return impl_->read("reading the last position",
+                     [&](auto&, detail::EventStore& events, auto&) { return events.max_position(); });
+}
+
+RebuildReport Journal::rebuild(const Progress& progress) { return impl_->writer->rebuild(progress); }
+
+VerifyReport Journal::verify(const Progress& progress) const {
+  return impl_->read("verify", [&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {
+    detail::ReadTransaction snapshot(db);
+    const detail::Meta meta = detail::load_meta(db);
+    return detail::verify_projection(db, events, runs, meta, progress);
+  });
+}
+
+}  // namespace runjournal

@@ -1,0 +1,80 @@
+// journal_impl.hpp — Journal's private state, shared by the source files
+// that implement Journal's methods (one concern a file).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include <runjournal/journal.hpp>
+
+#include "connection.hpp"
+#include "event_input.hpp"
+#include "event_store.hpp"
+#include "run_store.hpp"
+#include "sqlite_util.hpp"
+#include "writer.hpp"
+
+namespace runjournal {
+namespace detail {
+
+inline std::int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace detail
+
+struct Journal::Impl {
+  std::filesystem::path path;
+  Options options;
+  std::shared_ptr<detail::Writer> writer;
+
+  // The reader connection, opened on first read. One at a time per Journal.
+  std::mutex read_mu;
+  std::unique_ptr<SQLite::Database> reader;
+  std::unique_ptr<detail::EventStore> reader_events;
+  std::unique_ptr<detail::RunStore> reader_runs;
+
+  std::int64_t now() { return options.clock ? options.clock() : detail::system_clock_ms(); }
+
+  // Checks every event of a batch (one timestamp for all); the first bad one
+  // throws, named by its index.
+  std::vector<detail::PreparedEvent> prepare_batch(const std::vector<NewEvent>& events) {
+    std::vector<detail::PreparedEvent> batch;
+    batch.reserve(events.size());
+    const std::int64_t ts = now();
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      try {
+        batch.push_back(detail::prepare_event(events[i], options, ts));
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("event {}: {}", i, e.what()), i);
+      }
+    }
+    return batch;
+  }
+
+  // Runs `fn(db, events, runs)` on the reader under its lock.
+  template <class Fn>
+  decltype(auto) read(std::string_view what, Fn&& fn) {
+    std::lock_guard lock(read_mu);
+    return detail::translate_errors(what, [&]() -> decltype(auto) {
+      if (!reader) {
+        reader = detail::open_reader(path, options.busy_timeout, options.vfs);
+        reader_events = std::make_unique<detail::EventStore>(*reader);
+        reader_runs = std::make_unique<detail::RunStore>(*reader);
+      }
+      return fn(*reader, *reader_events, *reader_runs);
+    });
+  }
+};
+
+}  // namespace runjournal

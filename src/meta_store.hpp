@@ -1,0 +1,27 @@
+// meta_store.hpp — the journal_meta table: the journal's own bookkeeping.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+namespace runjournal::detail {
+
+struct Meta {
+  std::string journal_id;
+  std::int64_t created_at_ms = 0;
+  std::int64_t projector_version = 0;
+  std::int64_t last_position = 0;       // highest position ever assigned
+  std::int64_t projected_position = 0;  // `runs` reflects events up to here
+};
+
+Meta load_meta(SQLite::Database& db);
+
+// Records, inside the caller's write transaction, that positions up to
+// `last_position` are assigned and projected up to `projected_position`.
+void save_positions(SQLite::Database& db, std::int64_t last_position, std::int64_t projected_position);
+
+void save_projector_version(SQLite::Database& db, std::int64_t version);
+
+}  // namespace runjournal::detail

@@ -1,0 +1,205 @@
+// The status machine of DESIGN.md ("Status machine"), in one place.
+//
+// Payloads are parsed only for the kinds whose fields the projector reads
+// (run_created, run_started, the terminal kinds, checkpoints): most events of
+// a long run are tool and step events whose payload the projection ignores,
+// and rebuild should not pay for a DOM of each of them.
+#include "projector.hpp"
+
+#include <array>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <runjournal/error.hpp>
+
+namespace runjournal::detail {
+namespace {
+
+struct KindName {
+  std::string_view name;
+  std::string_view canonical;
+  KindClass kind_class;
+};
+
+// Canonical names first, then the source systems' aliases.
+constexpr std::array<KindName, 27> kKinds{{
+    {"run_created", "run_created", KindClass::RunCreated},
+    {"run_started", "run_started", KindClass::RunStarted},
+    {"planning_started", "planning_started", KindClass::PlanningStarted},
+    {"verifying_started", "verifying_started", KindClass::VerifyingStarted},
+    {"step_started", "step_started", KindClass::Activity},
+    {"turn_started", "turn_started", KindClass::Activity},
+    {"tool_started", "tool_started", KindClass::Activity},
+    {"tool_called", "tool_called", KindClass::Activity},
+    {"node_entered", "node_entered", KindClass::Activity},
+    {"run_completed", "run_completed", KindClass::RunCompleted},
+    {"run_failed", "run_failed", KindClass::RunFailed},
+    {"run_cancelled", "run_cancelled", KindClass::RunCancelled},
+    {"run_interrupted", "run_interrupted", KindClass::RunInterrupted},
+    {"run_resumed", "run_resumed", KindClass::RunResumed},
+    {"checkpoint_saved", "checkpoint_saved", KindClass::CheckpointSaved},
+    {"checkpoint_deleted", "checkpoint_deleted", KindClass::CheckpointDeleted},
+    {"start", "run_started", KindClass::RunStarted},
+    {"end", "run_completed", KindClass::RunCompleted},
+    {"error", "run_failed", KindClass::RunFailed},
+    {"planning_start", "planning_started", KindClass::PlanningStarted},
+    {"step_start", "step_started", KindClass::Activity},
+    {"tool_start", "tool_started", KindClass::Activity},
+    {"turn_start", "turn_started", KindClass::Activity},
+    {"graph_started", "run_started", KindClass::RunStarted},
+    {"graph_completed", "run_completed", KindClass::RunCompleted},
+    {"graph_failed", "run_failed", KindClass::RunFailed},
+    {"graph_interrupted", "run_interrupted", KindClass::RunInterrupted},
+}};
+
+const KindName* find_kind(std::string_view kind) noexcept {
+  for (const auto& k : kKinds) {
+    if (k.name == kind) return &k;
+  }
+  return nullptr;
+}
+
+nlohmann::json parse_payload(std::string_view text) {
+  // A stored payload is a JSON object; if a tampered file holds anything else,
+  // replay goes on with no fields rather than failing (verify reports it).
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!value.is_object()) return nlohmann::json::object();
+  return value;
+}
+
+std::optional<std::string> string_field(const nlohmann::json& payload, const char* key) {
+  auto it = payload.find(key);
+  if (it == payload.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+nlohmann::json value_field(const nlohmann::json& payload, const char* key) {
+  auto it = payload.find(key);
+  return it == payload.end() ? nlohmann::json() : *it;
+}
+
+void clear_checkpoint(Run& run) {
+  run.checkpoint_id.reset();
+  run.checkpoint = nullptr;
+}
+
+void finish(Run& run, RunStatus status, std::int64_t ts_ms) {
+  run.status = status;
+  run.finished_at_ms = ts_ms;
+  clear_checkpoint(run);
+}
+
+Run created_run(const EventView& event) {
+  const nlohmann::json payload = parse_payload(event.payload);
+  Run run;
+  run.run_id = std::string(event.run_id);
+  run.session_id = string_field(payload, "session_id").value_or("");
+  run.prompt = string_field(payload, "prompt").value_or("");
+  run.inputs = value_field(payload, "inputs");
+  run.metadata = value_field(payload, "metadata");
+  run.status = RunStatus::Created;
+  run.created_at_ms = event.ts_ms;
+  run.first_position = event.position;
+  return run;
+}
+
+// Moves a live run; terminal runs never reach here.
+void apply_live(Run& run, KindClass kind_class, const EventView& event) {
+  const bool interrupted = run.status == RunStatus::Interrupted;
+  switch (kind_class) {
+    case KindClass::RunCreated:
+    case KindClass::Other:
+      return;
+    case KindClass::RunStarted: {
+      if (run.prompt.empty()) {
+        run.prompt = string_field(parse_payload(event.payload), "prompt").value_or("");
+      }
+      if (!interrupted) run.status = RunStatus::Executing;
+      return;
+    }
+    case KindClass::PlanningStarted:
+      if (!interrupted) run.status = RunStatus::Planning;
+      return;
+    case KindClass::VerifyingStarted:
+      if (!interrupted) run.status = RunStatus::Verifying;
+      return;
+    case KindClass::Activity:
+      if (!interrupted && run.status != RunStatus::Planning) run.status = RunStatus::Executing;
+      return;
+    case KindClass::RunResumed:
+      if (interrupted) run.status = RunStatus::Executing;
+      return;
+    case KindClass::RunInterrupted:
+      run.status = RunStatus::Interrupted;
+      run.status_reason = string_field(parse_payload(event.payload), "reason");
+      return;
+    case KindClass::RunCompleted: {
+      const nlohmann::json payload = parse_payload(event.payload);
+      if (auto text = string_field(payload, "result_text")) run.result_text = std::move(text);
+      if (payload.contains("outputs")) run.outputs = payload["outputs"];
+      run.error.reset();
+      finish(run, RunStatus::Completed, event.ts_ms);
+      return;
+    }
+    case KindClass::RunFailed: {
+      const nlohmann::json payload = parse_payload(event.payload);
+      auto it = payload.find("error");
+      if (it == payload.end() || it->is_null()) {
+        run.error = "";
+      } else {
+        run.error = it->is_string() ? it->get<std::string>() : it->dump();
+      }
+      finish(run, RunStatus::Failed, event.ts_ms);
+      return;
+    }
+    case KindClass::RunCancelled:
+      run.status_reason = string_field(parse_payload(event.payload), "reason");
+      finish(run, RunStatus::Cancelled, event.ts_ms);
+      return;
+    case KindClass::CheckpointSaved: {
+      nlohmann::json payload = parse_payload(event.payload);
+      run.checkpoint_id = string_field(payload, "checkpoint_id");
+      run.checkpoint = std::move(payload);
+      return;
+    }
+    case KindClass::CheckpointDeleted: {
+      const auto id = string_field(parse_payload(event.payload), "checkpoint_id");
+      if (run.checkpoint_id && id == run.checkpoint_id) clear_checkpoint(run);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+KindClass classify_kind(std::string_view kind) noexcept {
+  const KindName* k = find_kind(kind);
+  return k ? k->kind_class : KindClass::Other;
+}
+
+std::string_view canonical_kind(std::string_view kind) noexcept {
+  const KindName* k = find_kind(kind);
+  return k ? k->canonical : kind;
+}
+
+void project(std::optional<Run>& run, const EventView& event) {
+  const KindClass kind_class = classify_kind(event.kind);
+  if (!run) {
+    if (kind_class != KindClass::RunCreated || event.seq != 1) {
+      throw Error(ErrorCode::Corrupt,
+                  fmt::format("run {} starts with {} at seq {} (position {}); its first event must be "
+                              "run_created at seq 1",
+                              event.run_id, event.kind, event.seq, event.position));
+    }
+    run = created_run(event);
+  } else if (!is_terminal(run->status)) {
+    apply_live(*run, kind_class, event);
+  }
+  run->event_count += 1;
+  run->last_seq = event.seq;
+  run->last_position = event.position;
+  run->updated_at_ms = event.ts_ms;
+}
+
+}  // namespace runjournal::detail

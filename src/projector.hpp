@@ -1,0 +1,63 @@
+// projector.hpp — the status machine: (run state, event) -> run state.
+//
+// This is the only place that knows what an event kind does to a run
+// (DESIGN.md, "Status machine"). It is a pure function: no clock, no
+// randomness, no I/O, no SQLite. Rebuilding `runs` is therefore just
+// replaying the events through it, and an incrementally maintained row always
+// equals a rebuilt one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <runjournal/run.hpp>
+
+namespace runjournal::detail {
+
+// Bump whenever project() would derive a different row from the same events:
+// a journal whose stored version differs rebuilds `runs` once at open.
+inline constexpr std::int64_t kProjectorVersion = 1;
+
+// What a kind means to the projector. Kind names are open (a host may record
+// any kind), so an unknown name is Other, not an error.
+enum class KindClass {
+  RunCreated,
+  RunStarted,
+  PlanningStarted,
+  VerifyingStarted,
+  Activity,  // step_started, turn_started, tool_started, tool_called, node_entered
+  RunCompleted,
+  RunFailed,
+  RunCancelled,
+  RunInterrupted,
+  RunResumed,
+  CheckpointSaved,
+  CheckpointDeleted,
+  Other,
+};
+
+// Maps canonical names and the source systems' aliases ("start", "end",
+// "error", "graph_completed", …) to their class.
+KindClass classify_kind(std::string_view kind) noexcept;
+
+// The canonical name of a kind ("end" -> "run_completed"); the kind itself
+// when it is canonical or unknown.
+std::string_view canonical_kind(std::string_view kind) noexcept;
+
+struct EventView {
+  std::string_view run_id;
+  std::int64_t seq = 0;
+  std::int64_t position = 0;
+  std::int64_t ts_ms = 0;
+  std::string_view kind;
+  std::string_view payload;  // a JSON object, as text
+};
+
+// Applies one event to the run. `run` is std::nullopt before the run's first
+// event, which must be run_created with seq 1; anything else there throws
+// Error(Corrupt). Payload fields of the wrong type are ignored rather than
+// fatal: a recorded event can always be replayed.
+void project(std::optional<Run>& run, const EventView& event);
+
+}  // namespace runjournal::detail

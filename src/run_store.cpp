@@ -1,0 +1,180 @@
+#include "run_store.hpp"
+
+#include <limits>
+
+#include <fmt/format.h>
+
+#include <runjournal/error.hpp>
+
+#include "json_text.hpp"
+#include "sqlite_util.hpp"
+
+namespace runjournal::detail {
+namespace {
+
+#define RUNJOURNAL_RUN_COLUMNS                                                                        \
+  "run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, status_reason, " \
+  "checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "         \
+  "event_count, last_seq, last_position"
+
+constexpr const char* kSelectById = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE run_id = ?";
+constexpr const char* kInsert = "INSERT INTO runs (" RUNJOURNAL_RUN_COLUMNS
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kUpdate =
+    "UPDATE runs SET status = ?2, prompt = ?3, inputs = ?4, outputs = ?5, metadata = ?6, result_text = ?7, "
+    "error = ?8, status_reason = ?9, checkpoint_id = ?10, checkpoint = ?11, updated_at_ms = ?12, "
+    "finished_at_ms = ?13, event_count = ?14, last_seq = ?15, last_position = ?16 WHERE run_id = ?1";
+// Terminal statuses as listed in src/run_status.cpp.
+constexpr const char* kSelectLiveInSession =
+    "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
+    "ORDER BY first_position LIMIT 1";
+constexpr const char* kSelectList =
+    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
+    "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR session_id = ?2) "
+    "AND first_position > coalesce((SELECT first_position FROM runs WHERE run_id = ?3), 0) "
+    "ORDER BY first_position LIMIT ?4";
+constexpr const char* kSelectWithoutEvents =
+    "SELECT run_id FROM runs WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.run_id = runs.run_id) "
+    "ORDER BY run_id";
+constexpr const char* kDeleteAll = "DELETE FROM runs";
+
+#undef RUNJOURNAL_RUN_COLUMNS
+
+std::optional<std::string> optional_text(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getString();
+}
+
+nlohmann::json json_column(const SQLite::Column& column, const char* what) {
+  if (column.isNull()) return nullptr;
+  return parse_stored_json(column.getString(), what);
+}
+
+Run read_run(SQLite::Statement& stmt) {
+  Run run;
+  run.run_id = stmt.getColumn("run_id").getString();
+  run.session_id = stmt.getColumn("session_id").getString();
+  const std::string status = stmt.getColumn("status").getString();
+  const auto parsed = parse_run_status(status);
+  if (!parsed) throw Error(ErrorCode::Corrupt, fmt::format("run {} has unknown status '{}'", run.run_id, status));
+  run.status = *parsed;
+  run.prompt = stmt.getColumn("prompt").getString();
+  run.inputs = json_column(stmt.getColumn("inputs"), "runs.inputs");
+  run.outputs = json_column(stmt.getColumn("outputs"), "runs.outputs");
+  run.metadata = json_column(stmt.getColumn("metadata"), "runs.metadata");
+  run.result_text = optional_text(stmt.getColumn("result_text"));
+  run.error = optional_text(stmt.getColumn("error"));
+  run.status_reason = optional_text(stmt.getColumn("status_reason"));
+  run.checkpoint_id = optional_text(stmt.getColumn("checkpoint_id"));
+  run.checkpoint = json_column(stmt.getColumn("checkpoint"), "runs.checkpoint");
+  run.created_at_ms = stmt.getColumn("created_at_ms").getInt64();
+  run.updated_at_ms = stmt.getColumn("updated_at_ms").getInt64();
+  const SQLite::Column finished = stmt.getColumn("finished_at_ms");
+  if (!finished.isNull()) run.finished_at_ms = finished.getInt64();
+  run.first_position = stmt.getColumn("first_position").getInt64();
+  run.event_count = stmt.getColumn("event_count").getInt64();
+  run.last_seq = stmt.getColumn("last_seq").getInt64();
+  run.last_position = stmt.getColumn("last_position").getInt64();
+  return run;
+}
+
+template <class T>
+void bind_optional(SQLite::Statement& stmt, int index, const std::optional<T>& value) {
+  if (value) {
+    stmt.bind(index, *value);
+  } else {
+    stmt.bind(index);
+  }
+}
+
+}  // namespace
+
+RunStore::RunStore(SQLite::Database& db) : db_(db) {}
+
+std::optional<Run> RunStore::load(const std::string& run_id) {
+  SQLite::Statement& stmt = cached_statement(db_, load_, kSelectById);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run_id);
+  std::optional<Run> run;
+  if (stmt.executeStep()) run = read_run(stmt);
+  return run;
+}
+
+void RunStore::insert(const Run& run) {
+  SQLite::Statement& stmt = cached_statement(db_, insert_, kInsert);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run.run_id);
+  stmt.bind(2, run.session_id);
+  stmt.bind(3, std::string(to_string(run.status)));
+  stmt.bind(4, run.prompt);
+  bind_optional(stmt, 5, dump_optional_json(run.inputs, "inputs"));
+  bind_optional(stmt, 6, dump_optional_json(run.outputs, "outputs"));
+  bind_optional(stmt, 7, dump_optional_json(run.metadata, "metadata"));
+  bind_optional(stmt, 8, run.result_text);
+  bind_optional(stmt, 9, run.error);
+  bind_optional(stmt, 10, run.status_reason);
+  bind_optional(stmt, 11, run.checkpoint_id);
+  bind_optional(stmt, 12, dump_optional_json(run.checkpoint, "checkpoint"));
+  stmt.bind(13, run.created_at_ms);
+  stmt.bind(14, run.updated_at_ms);
+  bind_optional(stmt, 15, run.finished_at_ms);
+  stmt.bind(16, run.first_position);
+  stmt.bind(17, run.event_count);
+  stmt.bind(18, run.last_seq);
+  stmt.bind(19, run.last_position);
+  stmt.exec();
+}
+
+void RunStore::update(const Run& run) {
+  SQLite::Statement& stmt = cached_statement(db_, update_, kUpdate);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run.run_id);
+  stmt.bind(2, std::string(to_string(run.status)));
+  stmt.bind(3, run.prompt);
+  bind_optional(stmt, 4, dump_optional_json(run.inputs, "inputs"));
+  bind_optional(stmt, 5, dump_optional_json(run.outputs, "outputs"));
+  bind_optional(stmt, 6, dump_optional_json(run.metadata, "metadata"));
+  bind_optional(stmt, 7, run.result_text);
+  bind_optional(stmt, 8, run.error);
+  bind_optional(stmt, 9, run.status_reason);
+  bind_optional(stmt, 10, run.checkpoint_id);
+  bind_optional(stmt, 11, dump_optional_json(run.checkpoint, "checkpoint"));
+  stmt.bind(12, run.updated_at_ms);
+  bind_optional(stmt, 13, run.finished_at_ms);
+  stmt.bind(14, run.event_count);
+  stmt.bind(15, run.last_seq);
+  stmt.bind(16, run.last_position);
+  if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
+}
+
+std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {
+  SQLite::Statement stmt(db_, kSelectList);
+  if (filter.status) stmt.bind(1, std::string(to_string(*filter.status)));
+  if (filter.session_id) stmt.bind(2, *filter.session_id);
+  if (page.after_run_id) stmt.bind(3, *page.after_run_id);
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  stmt.bind(4, static_cast<std::int64_t>(page.limit > kMax ? kMax : page.limit));
+  std::vector<Run> runs;
+  while (stmt.executeStep()) runs.push_back(read_run(stmt));
+  return runs;
+}
+
+std::optional<std::string> RunStore::live_run_in_session(const std::string& session_id) {
+  SQLite::Statement& stmt = cached_statement(db_, live_, kSelectLiveInSession);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, session_id);
+  std::optional<std::string> run_id;
+  if (stmt.executeStep()) run_id = stmt.getColumn("run_id").getString();
+  return run_id;
+}
+
+void RunStore::delete_all() { db_.exec(kDeleteAll); }
+
+std::vector<std::string> RunStore::without_events() {
+  SQLite::Statement stmt(db_, kSelectWithoutEvents);
+  std::vector<std::string> ids;
+  while (stmt.executeStep()) ids.push_back(stmt.getColumn("run_id").getString());
+  return ids;
+}
+
+}  // namespace runjournal::detail

@@ -1,0 +1,132 @@
+// writer.hpp — the one writer connection per journal file per process, and
+// group commit.
+//
+// Every write in a process goes through one Writer per file: SQLite before
+// 3.51.3 can corrupt a WAL when two connections of one process write or
+// checkpoint at once (the WAL-reset race), and one connection also makes
+// seq and position assignment a matter of one lock. Journal objects on the
+// same file share it through acquire(). Between processes, BEGIN IMMEDIATE
+// and SQLite's locks order the writers.
+//
+// Group commit: callers queue their batches; whichever caller finds no
+// commit in progress becomes the leader, takes every queued batch, and
+// writes them all in one transaction with one flush. Each batch runs inside
+// its own SAVEPOINT, so a batch that is refused (unknown run, stale
+// expected_seq, …) rolls back alone and fails alone; a commit that fails
+// (I/O error, full disk) fails exactly the batches it carried. A caller
+// returns only when its own batch is committed, so a returned append is as
+// durable as the connection's synchronous setting makes it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+
+#include <runjournal/journal.hpp>
+
+#include "event_store.hpp"
+#include "replay.hpp"
+#include "run_store.hpp"
+
+namespace runjournal::detail {
+
+// One event, checked by the Journal that takes it and ready to store.
+struct PreparedEvent {
+  std::string run_id;
+  std::string kind;
+  nlohmann::json payload;    // a JSON object
+  std::string payload_text;  // its compact text, as stored
+  std::int64_t ts_ms = 0;
+  AppendOptions options;
+  // create_run(exclusive): refuse when this session has a live run.
+  std::optional<std::string> exclusive_session;
+};
+
+struct BatchResult {
+  std::vector<Event> events;  // one per input, in order
+  std::vector<Run> runs;      // every touched run as committed
+};
+
+// How many commits the writer has made and how many batches they carried;
+// tests use it to see that concurrent appends share transactions.
+struct CommitStats {
+  std::int64_t commits = 0;
+  std::int64_t batches = 0;
+};
+
+class Writer {
+ public:
+  // The process's writer for `path`, opened (and the file migrated, caught
+  // up or rebuilt as needed) on first use. `is_new` says the file was
+  // missing or empty when inspected.
+  static std::shared_ptr<Writer> acquire(const std::filesystem::path& path, const Options& options, bool is_new);
+
+  Writer(std::unique_ptr<SQLite::Database> db, Durability durability);
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Stores the events in one transaction, all or none, and returns once they
+  // are committed; see Journal::append_batch. May commit together with
+  // other threads' batches.
+  BatchResult append(std::vector<PreparedEvent> events);
+  // The same, without waiting: exactly one of `done` and `failed` is called,
+  // on a writer thread, once the batch is committed or has failed. They must
+  // not call back into the journal.
+  void append_async(std::vector<PreparedEvent> events, std::function<void(BatchResult&&)> done,
+                    std::function<void(std::exception_ptr)> failed);
+
+  RebuildReport rebuild(const Progress& progress);
+  CommitStats commit_stats();
+
+ private:
+  struct Request {
+    std::vector<PreparedEvent> events;
+    std::function<void(BatchResult&&)> on_done;
+    std::function<void(std::exception_ptr)> on_failed;
+    bool done = false;
+  };
+
+  // Takes leadership if it is free and commits queued requests until
+  // `mine` is done (or, for the flusher, until the queue is empty).
+  void lead_until_done(std::unique_lock<std::mutex>& lock, const Request* mine);
+  // Writes `group` in one transaction; reports every request's outcome.
+  void commit_group(std::vector<std::shared_ptr<Request>>& group);
+  // Writes one request's events inside the open transaction.
+  BatchResult apply(Request& request, ProjectionCache& cache, std::int64_t& position);
+  void flusher_loop();
+
+  void reconcile_projection();
+  void catch_up_in_transaction();
+  RebuildReport rebuild_in_transaction(const Progress& progress);
+
+  // Guards the connection and its stores: held by the leader while it writes.
+  std::mutex db_mu_;
+  std::unique_ptr<SQLite::Database> db_;
+  EventStore events_;
+  RunStore runs_;
+  Durability durability_;
+
+  // The queue of requests waiting for a commit.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::shared_ptr<Request>> queue_;
+  bool leader_active_ = false;
+  bool stopping_ = false;
+  std::thread flusher_;  // started by the first append_async
+  CommitStats stats_;
+};
+
+}  // namespace runjournal::detail

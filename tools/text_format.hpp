@@ -1,0 +1,56 @@
+// text_format.hpp — building blocks of the command line's human output:
+// readable times, safe single-line text, aligned tables and field lists.
+//
+// Everything here is a pure function from values to text (no I/O), so the
+// shapes are easy to test. Widths are counted in Unicode code points, which
+// is what a terminal shows for the text journals usually hold.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace runjournal::cli {
+
+// Unix milliseconds as UTC ISO-8601 with milliseconds:
+// 1700000000000 -> "2023-11-14T22:13:20.000Z".
+std::string format_time_ms(std::int64_t ms);
+
+// `text` made safe for one line of a terminal: control characters become
+// escapes ("\n", "\t", "\x1b"), everything else is kept.
+std::string printable(std::string_view text);
+
+// The number of code points in UTF-8 `text`.
+std::size_t display_width(std::string_view text);
+
+// `text` cut to at most `max_width` code points, ending in "…" when cut.
+std::string truncate(std::string_view text, std::size_t max_width);
+
+enum class Align { Left, Right };
+
+struct Column {
+  std::string header;
+  Align align = Align::Left;
+  // Cells wider than this are truncated; 0 means never truncate (ids).
+  std::size_t max_width = 0;
+};
+
+// Columns separated by two spaces, each as wide as its widest cell; a header
+// line first. The last column is not padded, so no line has trailing blanks.
+// Cells are passed through printable() and truncate(). With `fit_width` (a
+// terminal's width), the last column is truncated further so that lines fit,
+// but never below 16 code points.
+std::string render_table(const std::vector<Column>& columns,
+                         const std::vector<std::vector<std::string>>& rows,
+                         std::size_t fit_width = 0);
+
+// "key: value" lines with the values aligned in one column.
+std::string render_fields(const std::vector<std::pair<std::string, std::string>>& fields);
+
+// The width of the terminal on stdout, or 0 when stdout is not a terminal.
+std::size_t terminal_width();
+
+}  // namespace runjournal::cli

@@ -1,0 +1,314 @@
+// write_verbs.cpp — init, start, append, complete, fail, cancel.
+//
+// Each verb is one library call (plus, for complete/fail/cancel, a read of the
+// run first, to say when it was already finished). Every write is atomic in
+// the library: a verb that exits non-zero has written nothing.
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <runjournal/json.hpp>
+
+#include "cli_common.hpp"
+#include "jsonl_batch.hpp"
+#include "verbs.hpp"
+
+namespace runjournal::cli {
+namespace {
+
+// What append, complete, fail and cancel print for the event they wrote.
+void print_event(const Event& event, bool json) {
+  if (json) {
+    print_json(to_json(event));
+  } else {
+    std::cout << event.seq << ' ' << event.position << '\n';
+  }
+}
+
+int init(const std::string& db) {
+  std::error_code ec;
+  // An empty file (what a fresh mkstemp() leaves) is initialised too.
+  const bool existed =
+      std::filesystem::exists(db, ec) && std::filesystem::file_size(db, ec) > 0 && !ec;
+  Journal journal = open_or_create(db);
+  std::cout << (existed ? "journal is ready: " : "created journal ") << db << '\n';
+  return kExitOk;
+}
+
+void add_init(CLI::App& app, std::vector<Verb>& verbs) {
+  auto db = std::make_shared<std::string>();
+  CLI::App* cmd =
+      app.add_subcommand("init", "Create a journal, or bring an existing one up to date");
+  cmd->add_option("DB", *db, "journal file")->required();
+  cmd->footer(examples({"runjournal init agent.journal"}));
+  verbs.push_back({cmd, [db] { return init(*db); }});
+}
+
+struct StartArgs {
+  std::string db, session, prompt, id, inputs;
+  bool exclusive = false;
+  bool json = false;
+  CLI::Option* id_option = nullptr;
+  CLI::Option* inputs_option = nullptr;
+};
+
+int start(const StartArgs& args) {
+  Journal journal = open_existing(args.db);
+  NewRun new_run;
+  new_run.session_id = args.session;
+  new_run.prompt = args.prompt;
+  if (args.id_option->count() > 0) {
+    new_run.run_id = args.id;
+  }
+  if (args.inputs_option->count() > 0) {
+    new_run.inputs = parse_json_text(args.inputs);
+  }
+  new_run.exclusive = args.exclusive;
+  const Run run = journal.create_run(new_run);
+  if (args.json) {
+    print_json(to_json(run));
+  } else {
+    std::cout << run.run_id << '\n';
+  }
+  return kExitOk;
+}
+
+void add_start(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<StartArgs>();
+  CLI::App* cmd = app.add_subcommand("start", "Create a run (its run_created event); print its id");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  cmd->add_option("--session", args->session, "the session the run belongs to")->required();
+  cmd->add_option("--prompt", args->prompt, "what the run is asked to do");
+  args->id_option = cmd->add_option("--id", args->id, "the run's id (default: run-<uuid v4>)");
+  args->inputs_option = cmd->add_option("--inputs", args->inputs, "the run's inputs, any JSON")
+                            ->check(json_text_check());
+  cmd->add_flag("--exclusive", args->exclusive,
+                "fail if the session has a run that is not completed, failed or cancelled");
+  cmd->add_flag("--json", args->json, "print the whole run as JSON");
+  cmd->footer(examples({
+      "runjournal start agent.journal --session s1 --prompt 'fix the tests'",
+      R"(runjournal start agent.journal --session s1 --id r42 --inputs '{"repo":"x"}' --exclusive)",
+  }));
+  verbs.push_back({cmd, [args] { return start(*args); }});
+}
+
+struct AppendArgs {
+  std::string db, run, kind, payload, jsonl, key;
+  std::int64_t expect_seq = 0;
+  bool json = false;
+  CLI::Option* run_option = nullptr;
+  CLI::Option* kind_option = nullptr;
+  CLI::Option* payload_option = nullptr;
+  CLI::Option* jsonl_option = nullptr;
+  CLI::Option* expect_option = nullptr;
+  CLI::Option* key_option = nullptr;
+};
+
+int append_one(Journal& journal, const AppendArgs& args) {
+  nlohmann::json payload = nlohmann::json::object();
+  if (args.payload_option->count() > 0) {
+    payload = parse_json_text(args.payload);
+  }
+  AppendOptions options;
+  if (args.expect_option->count() > 0) {
+    options.expected_seq = args.expect_seq;
+  }
+  if (args.key_option->count() > 0) {
+    options.idempotency_key = args.key;
+  }
+  print_event(journal.append(args.run, args.kind, payload, options), args.json);
+  return kExitOk;
+}
+
+Batch read_batch(const std::string& source) {
+  if (source == "-") {
+    return read_jsonl_batch(std::cin);
+  }
+  std::ifstream file(source, std::ios::binary);
+  if (!file) {
+    throw CliError(fmt::format("cannot open {}: {}", source, std::strerror(errno)));
+  }
+  return read_jsonl_batch(file);
+}
+
+int append_batch(Journal& journal, const AppendArgs& args) {
+  const Batch batch = read_batch(args.jsonl);
+  std::vector<Event> written;
+  if (!batch.events.empty()) {
+    try {
+      written = journal.append_batch(batch.events);
+    } catch (const Error& e) {
+      // The library says which event of the batch it refused; name its line.
+      if (auto index = e.batch_index(); index && *index < batch.lines.size()) {
+        throw Error(e.code(), fmt::format("line {}: batch not written: {}", batch.lines[*index], e.what()));
+      }
+      throw Error(e.code(), fmt::format("batch not written: {}", e.what()));
+    }
+  }
+  if (args.json) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const Event& event : written) {
+      array.push_back(to_json(event));
+    }
+    print_json(array);
+  } else {
+    for (const Event& event : written) {
+      print_event(event, false);
+    }
+  }
+  return kExitOk;
+}
+
+int append(const AppendArgs& args) {
+  const bool batch = args.jsonl_option->count() > 0;
+  // CLI11 refuses RUN/KIND together with --jsonl; this is the other half.
+  if (!batch && (args.run_option->count() == 0 || args.kind_option->count() == 0)) {
+    throw UsageError("append needs RUN and KIND, or --jsonl FILE (see runjournal append --help)");
+  }
+  Journal journal = open_existing(args.db);
+  return batch ? append_batch(journal, args) : append_one(journal, args);
+}
+
+void add_append(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<AppendArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("append", "Append an event to a run; print its seq and position");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  args->run_option = cmd->add_option("RUN", args->run, "the run's id");
+  args->kind_option =
+      cmd->add_option("KIND", args->kind, "what happened: tool_called, step_started, …");
+  args->payload_option = cmd->add_option("PAYLOAD", args->payload, "a JSON object (default {})")
+                             ->check(json_text_check());
+  args->jsonl_option = cmd->add_option(
+      "--jsonl", args->jsonl,
+      "append a batch, all or nothing: one {\"run_id\",\"kind\",\"payload\"} object per line of "
+      "FILE (- for stdin), optionally with \"idempotency_key\" and \"expected_seq\"");
+  args->expect_option = cmd->add_option("--expect-seq", args->expect_seq,
+                                        "the run's last seq you saw; fail if it has moved past it");
+  args->key_option = cmd->add_option(
+      "--key", args->key, "idempotency key: a retry with the same key returns the first event");
+  cmd->add_flag("--json", args->json, "print the whole event (with --jsonl: an array) as JSON");
+  for (CLI::Option* single : {args->run_option, args->kind_option, args->payload_option,
+                              args->expect_option, args->key_option}) {
+    args->jsonl_option->excludes(single);
+  }
+  cmd->footer(examples({
+      R"(runjournal append agent.journal r42 tool_called '{"tool_name":"search"}')",
+      "runjournal append agent.journal r42 step_started --expect-seq 3 --key step-4",
+      "producer | runjournal append agent.journal --jsonl -",
+  }));
+  verbs.push_back({cmd, [args] { return append(*args); }});
+}
+
+struct FinishArgs {
+  std::string db, run, text, outputs;
+  bool json = false;
+  CLI::Option* text_option = nullptr;
+  CLI::Option* outputs_option = nullptr;
+};
+
+// complete, fail and cancel append their terminal event. On a run that is
+// already finished the event is still recorded (DESIGN.md: late events are
+// recorded, the status is final) and a note says so. The note comes from a
+// read just before the append: informational, not a guarantee under races.
+int finish_run(const FinishArgs& args, const std::string& kind, const nlohmann::json& payload) {
+  Journal journal = open_existing(args.db);
+  const std::optional<Run> before = journal.run(args.run);
+  const Event event = journal.append(args.run, kind, payload);
+  if (before && is_terminal(before->status)) {
+    const std::string_view status = to_string(before->status);
+    print_note(fmt::format("run {} was already {}: the {} event is recorded, its status stays {}",
+                           args.run, status, kind, status));
+  }
+  print_event(event, args.json);
+  return kExitOk;
+}
+
+int complete(const FinishArgs& args) {
+  nlohmann::json payload = nlohmann::json::object();
+  if (args.text_option->count() > 0) {
+    payload["result_text"] = args.text;
+  }
+  if (args.outputs_option->count() > 0) {
+    payload["outputs"] = parse_json_text(args.outputs);
+  }
+  return finish_run(args, "run_completed", payload);
+}
+
+int fail(const FinishArgs& args) { return finish_run(args, "run_failed", {{"error", args.text}}); }
+
+int cancel(const FinishArgs& args) {
+  nlohmann::json payload = nlohmann::json::object();
+  if (args.text_option->count() > 0) {
+    payload["reason"] = args.text;
+  }
+  return finish_run(args, "run_cancelled", payload);
+}
+
+// The part of complete, fail and cancel that is the same: DB RUN [--json].
+CLI::App* add_finish_command(CLI::App& app, const char* name, const char* description,
+                             FinishArgs& args) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->add_option("DB", args.db, "journal file")->required();
+  cmd->add_option("RUN", args.run, "the run's id")->required();
+  cmd->add_flag("--json", args.json, "print the whole event as JSON");
+  return cmd;
+}
+
+void add_complete(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<FinishArgs>();
+  CLI::App* cmd = add_finish_command(
+      app, "complete", "Mark a run completed (append run_completed); print seq and position",
+      *args);
+  args->text_option = cmd->add_option("--result", args->text, "the run's result text");
+  args->outputs_option = cmd->add_option("--outputs", args->outputs, "the run's outputs, any JSON")
+                             ->check(json_text_check());
+  cmd->footer(examples({
+      R"(runjournal complete agent.journal r42 --result 'tests pass' --outputs '{"files":2}')",
+  }));
+  verbs.push_back({cmd, [args] { return complete(*args); }});
+}
+
+void add_fail(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<FinishArgs>();
+  CLI::App* cmd = add_finish_command(
+      app, "fail", "Mark a run failed (append run_failed); print seq and position", *args);
+  args->text_option = cmd->add_option("--error", args->text, "what went wrong")->required();
+  cmd->footer(examples({"runjournal fail agent.journal r42 --error 'compiler crashed'"}));
+  verbs.push_back({cmd, [args] { return fail(*args); }});
+}
+
+void add_cancel(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<FinishArgs>();
+  CLI::App* cmd = add_finish_command(
+      app, "cancel", "Cancel a run (append run_cancelled); print seq and position", *args);
+  args->text_option = cmd->add_option("--reason", args->text, "why it was cancelled");
+  cmd->footer(examples({"runjournal cancel agent.journal r42 --reason 'user pressed stop'"}));
+  verbs.push_back({cmd, [args] { return cancel(*args); }});
+}
+
+}  // namespace
+
+void add_write_verbs(CLI::App& app, std::vector<Verb>& verbs) {
+  add_init(app, verbs);
+  add_start(app, verbs);
+  add_append(app, verbs);
+  add_complete(app, verbs);
+  add_fail(app, verbs);
+  add_cancel(app, verbs);
+}
+
+}  // namespace runjournal::cli
