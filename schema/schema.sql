@@ -52,7 +52,14 @@ CREATE TABLE runs (
   first_position INTEGER NOT NULL,   -- position of run_created: the order runs were created in
   event_count INTEGER NOT NULL,      -- how many events the run has
   last_seq INTEGER NOT NULL,         -- seq of the latest event (equals event_count)
-  last_position INTEGER NOT NULL     -- position of the latest event
+  last_position INTEGER NOT NULL,    -- position of the latest event
+  -- Added by migrations/0003_drivers.sql (ALTER TABLE appends them here).
+  -- The process driving the run, from the "driver" object of run_created or
+  -- the latest run_resumed; all four NULL when none was recorded.
+  driver_host TEXT,                  -- its host name
+  driver_pid INTEGER,                -- its process id on that host
+  driver_start_time INTEGER,         -- its start time, /proc/PID/stat field 22 (clock ticks after boot)
+  driver_boot_id TEXT                -- the boot id of that host when it drove the run
 );
 
 -- Runs in creation order (listing and paging).
@@ -61,3 +68,66 @@ CREATE UNIQUE INDEX runs_by_creation ON runs (first_position);
 CREATE INDEX runs_by_session ON runs (session_id, first_position);
 -- Runs in a status (live runs for recovery, filters).
 CREATE INDEX runs_by_status ON runs (status, first_position);
+
+-- Views for people (migrations/0002_views.sql): computed at query time, they
+-- store nothing. Times read as ISO-8601 UTC with milliseconds. docs/sql.md is
+-- a cookbook of queries over them.
+
+-- Every run with readable times and its duration.
+CREATE VIEW runs_readable AS
+SELECT
+  run_id,          -- runs.run_id
+  session_id,      -- runs.session_id
+  status,          -- runs.status
+  prompt,          -- runs.prompt
+  strftime('%Y-%m-%dT%H:%M:%S', created_at_ms / 1000, 'unixepoch') || printf('.%03dZ', created_at_ms % 1000) AS created_at,  -- e.g. 2025-01-31T12:00:00.250Z
+  strftime('%Y-%m-%dT%H:%M:%S', updated_at_ms / 1000, 'unixepoch') || printf('.%03dZ', updated_at_ms % 1000) AS updated_at,  -- the latest event's time
+  CASE WHEN finished_at_ms IS NULL THEN NULL
+       ELSE strftime('%Y-%m-%dT%H:%M:%S', finished_at_ms / 1000, 'unixepoch') || printf('.%03dZ', finished_at_ms % 1000) END AS finished_at,  -- NULL while live
+  CASE WHEN finished_at_ms IS NULL THEN NULL ELSE round((finished_at_ms - created_at_ms) / 1000.0, 3) END AS duration_s,  -- seconds from creation to finish; NULL while live
+  event_count,     -- runs.event_count
+  result_text,     -- runs.result_text
+  error,           -- runs.error
+  first_position,  -- runs.first_position: sort by it for creation order
+  last_position    -- runs.last_position
+FROM runs;
+
+-- Every event with a readable time; ORDER BY position for commit order.
+CREATE VIEW events_timeline AS
+SELECT
+  position,        -- events.position
+  run_id,          -- events.run_id
+  seq,             -- events.seq
+  strftime('%Y-%m-%dT%H:%M:%S', ts_ms / 1000, 'unixepoch') || printf('.%03dZ', ts_ms % 1000) AS time,  -- events.ts_ms as ISO-8601 UTC
+  kind,            -- events.kind
+  payload,         -- events.payload (JSON text: use json_extract on it)
+  idempotency_key  -- events.idempotency_key
+FROM events;
+
+-- Runs that are stuck: not finished (created, planning, executing, verifying
+-- or interrupted) and without any event for more than 10 minutes, measured
+-- against the clock when the query runs. For another threshold, query `runs`
+-- directly (docs/sql.md shows how).
+CREATE VIEW runs_stuck AS
+SELECT
+  run_id,          -- runs.run_id
+  session_id,      -- runs.session_id
+  status,          -- runs.status, never a terminal one
+  prompt,          -- runs.prompt
+  strftime('%Y-%m-%dT%H:%M:%S', updated_at_ms / 1000, 'unixepoch') || printf('.%03dZ', updated_at_ms % 1000) AS last_event_at,  -- the latest event's time
+  (CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - updated_at_ms) / 1000 AS quiet_s,  -- whole seconds since the latest event
+  event_count,     -- runs.event_count
+  last_position    -- runs.last_position
+FROM runs
+WHERE status IN ('created', 'planning', 'executing', 'verifying', 'interrupted')
+  AND updated_at_ms < CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 600000;
+
+-- Heartbeat leases (migrations/0003_drivers.sql): a live journal on a host
+-- keeps its lease fresh; a run driven from another host counts as cut off
+-- once that host's lease has expired (docs/recovery.md).
+CREATE TABLE driver_leases (
+  host TEXT NOT NULL,               -- the host name, as in runs.driver_host
+  boot_id TEXT NOT NULL,            -- the boot of that host the lease is for, as in runs.driver_boot_id
+  expires_at_ms INTEGER NOT NULL,   -- the host counts as alive until then (system clock, Unix ms)
+  PRIMARY KEY (host, boot_id)
+);

@@ -99,6 +99,31 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
     }
   }
 
+  // A hot rollback journal beside the file (a transaction cut short by a
+  // crash or an I/O error while the file was still being created, before it
+  // switched to WAL) makes the read-only inspection fail with
+  // SQLITE_READONLY_ROLLBACK: only a read-write connection may roll it back,
+  // and until one does the file could never be opened again. When the
+  // header says the file is ours (or not yet anyone's), roll it back first,
+  // as any SQLite client would; a foreign database is still left untouched.
+  // Found by tests/fault_test.cpp (SQLITE_FULL at a write during creation).
+  const auto header_application_id = (std::int64_t{static_cast<unsigned char>(header[68])} << 24) |
+                                     (std::int64_t{static_cast<unsigned char>(header[69])} << 16) |
+                                     (std::int64_t{static_cast<unsigned char>(header[70])} << 8) |
+                                     std::int64_t{static_cast<unsigned char>(header[71])};
+  if (header_application_id == 0 || header_application_id == kApplicationId) {
+    translate_errors(fmt::format("inspecting {}", path), [&] {
+      SQLite::Database probe(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
+      try {
+        query_int(probe, "SELECT count(*) FROM sqlite_schema");
+      } catch (const SQLite::Exception& e) {
+        if (e.getExtendedErrorCode() != SQLITE_READONLY_ROLLBACK) throw;
+        SQLite::Database rw(path.string(), SQLite::OPEN_READWRITE, 5000, vfs);
+        query_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
+      }
+    });
+  }
+
   return translate_errors(fmt::format("inspecting {}", path), [&] {
     SQLite::Database db(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
     sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);

@@ -14,6 +14,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::SchemaTooNew: return "schema_too_new";
     case ErrorCode::NotAJournal: return "not_a_journal";
     case ErrorCode::Io: return "io";
+    case ErrorCode::TimedOut: return "timed_out";
   }
   return "unknown";
 }

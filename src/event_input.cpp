@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "driver.hpp"
 #include "json_text.hpp"
 #include "projector.hpp"
 
@@ -34,11 +35,22 @@ PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::
   }
 
   PreparedEvent prepared;
-  prepared.payload_text = dump_json(event.payload, "payload");
-  if (prepared.payload_text.size() > options.max_payload_bytes) {
+  // run_created and run_resumed name the run's driver; when the caller did
+  // not, it is this Journal's (docs/recovery.md). Added here, before the
+  // payload is measured and stored, so the event carries it atomically.
+  prepared.payload = event.payload;
+  const bool add_driver = needs_driver(event.kind, prepared.payload);
+  if (add_driver) {
+    prepared.payload[kDriverKey] = driver_to_payload(options.driver ? *options.driver : this_process_driver());
+  }
+  prepared.payload_text = dump_json(prepared.payload, "payload");
+  // The limit is on what the caller wrote: the driver the library adds must
+  // not push a payload over it (its size varies with the host name).
+  const std::size_t caller_bytes =
+      add_driver ? dump_json(event.payload, "payload").size() : prepared.payload_text.size();
+  if (caller_bytes > options.max_payload_bytes) {
     throw Error(ErrorCode::InvalidArgument,
-                fmt::format("payload is {} bytes, over the limit of {}", prepared.payload_text.size(),
-                            options.max_payload_bytes));
+                fmt::format("payload is {} bytes, over the limit of {}", caller_bytes, options.max_payload_bytes));
   }
   if (classify_kind(event.kind) == KindClass::RunCreated) {
     auto session = event.payload.find("session_id");
@@ -53,7 +65,6 @@ PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::
   }
   prepared.run_id = event.run_id;
   prepared.kind = event.kind;
-  prepared.payload = event.payload;
   prepared.ts_ms = ts_ms;
   prepared.options = event.options;
   return prepared;

@@ -19,7 +19,8 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 // store, stamped with `ts_ms`. Throws Error(InvalidArgument) naming the
 // problem: empty or oversize kind or run id, payload not an object or over
 // max_payload_bytes, text that is not UTF-8, a run_created payload without a
-// string session_id.
+// string session_id. A run_created or run_resumed payload without a "driver"
+// gets options.driver (default: this process) added.
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
 
 // Checks an id-like string (run id, session id, key): non-empty, at most

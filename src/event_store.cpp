@@ -23,6 +23,8 @@ constexpr const char* kSelectAfter =
 constexpr const char* kSelectMaxPosition = "SELECT coalesce(max(position), 0) FROM events";
 constexpr const char* kSelectMinPosition = "SELECT coalesce(min(position), 0) FROM events";
 constexpr const char* kSelectCount = "SELECT count(*) FROM events";
+// Retention (src/retention.cpp) removes a run's events as a whole.
+constexpr const char* kDeleteRun = "DELETE FROM events WHERE run_id = ?";
 constexpr const char* kScanAfter =
     "SELECT position, run_id, seq, ts_ms, kind, payload FROM events WHERE position > ? ORDER BY position";
 // json_type() fails on malformed text, so it is only asked of valid JSON.
@@ -120,7 +122,8 @@ std::vector<Event> EventStore::after(std::int64_t position, std::size_t limit) {
 }
 
 std::int64_t EventStore::max_position() {
-  SQLite::Statement stmt(db_, kSelectMaxPosition);
+  SQLite::Statement& stmt = cached_statement(db_, max_position_, kSelectMaxPosition);
+  StatementReset reset_on_exit(stmt);
   stmt.executeStep();
   return stmt.getColumn(0).getInt64();
 }
@@ -151,6 +154,12 @@ void EventStore::for_each_by_run(std::int64_t up_to, const std::function<void(co
     row.payload_is_object = stmt.getColumn("payload_is_object").getInt() != 0;
     visit(row);
   }
+}
+
+std::int64_t EventStore::remove_run(const std::string& run_id) {
+  SQLite::Statement stmt(db_, kDeleteRun);
+  stmt.bind(1, run_id);
+  return stmt.exec();
 }
 
 }  // namespace runjournal::detail

@@ -43,6 +43,8 @@ class EventStore {
   std::int64_t max_position();
   std::int64_t min_position();
   std::int64_t count();
+  // Deletes every event of the run; returns how many (retention).
+  std::int64_t remove_run(const std::string& run_id);
 
   // Every event with position > `after`, in position order, payload as text.
   void for_each_after(std::int64_t after, const std::function<void(const EventRow&)>& visit);
@@ -52,7 +54,7 @@ class EventStore {
 
  private:
   SQLite::Database& db_;
-  std::optional<SQLite::Statement> insert_, find_by_key_, by_run_, after_;
+  std::optional<SQLite::Statement> insert_, find_by_key_, by_run_, after_, max_position_;
 };
 
 }  // namespace runjournal::detail

@@ -8,6 +8,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 #include <fmt/std.h>
 
 #include "connection.hpp"
@@ -27,6 +28,8 @@ namespace runjournal {
 #endif
 
 std::string_view version() noexcept { return RUNJOURNAL_VERSION; }
+
+std::string_view sqlite_version() noexcept { return sqlite3_libversion(); }
 
 namespace {
 
@@ -74,6 +77,7 @@ Run Journal::create_run(const NewRun& run) {
   batch.push_back(detail::prepare_event(NewEvent{run_id, "run_created", std::move(payload), {}}, impl_->options,
                                         impl_->now()));
   if (run.exclusive) batch.back().exclusive_session = run.session_id;
+  impl_->refresh_lease(/*only_if_due=*/true);
   detail::BatchResult result = impl_->writer->append(std::move(batch));
   return std::move(result.runs.front());
 }
@@ -82,12 +86,14 @@ Event Journal::append(const std::string& run_id, const std::string& kind, const 
                       const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(NewEvent{run_id, kind, payload, options}, impl_->options, impl_->now()));
+  impl_->refresh_lease(/*only_if_due=*/true);
   return std::move(impl_->writer->append(std::move(batch)).events.front());
 }
 
 std::vector<Event> Journal::append_batch(const std::vector<NewEvent>& events) {
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
   if (batch.empty()) return {};
+  impl_->refresh_lease(/*only_if_due=*/true);
   return std::move(impl_->writer->append(std::move(batch)).events);
 }
 

@@ -46,6 +46,20 @@ struct Journal::Impl {
 
   std::int64_t now() { return options.clock ? options.clock() : detail::system_clock_ms(); }
 
+  // ---- run lifecycle (src/recovery.cpp) ----
+  // The driver this Journal records for the runs it creates or resumes.
+  Driver driver() const { return options.driver ? *options.driver : this_process_driver(); }
+  // This host's heartbeat lease: refreshed by heartbeat(), and before a
+  // synchronous write once `lease_due_ms` (system clock) has passed. Done before the write,
+  // in its own short transaction, so a failure to refresh fails the write
+  // before it wrote anything.
+  std::mutex lease_mu;
+  std::int64_t lease_due_ms = 0;
+  void refresh_lease(bool only_if_due);
+  // Appends one event (refreshing the lease first if due) and returns its
+  // run as committed.
+  Run append_for_run(const NewEvent& event);
+
   // Checks every event of a batch (one timestamp for all); the first bad one
   // throws, named by its index.
   std::vector<detail::PreparedEvent> prepare_batch(const std::vector<NewEvent>& events) {

@@ -133,6 +133,10 @@ nlohmann::json to_json(const Run& run) {
       {"event_count", run.event_count},
       {"last_seq", run.last_seq},
       {"last_position", run.last_position},
+      {"driver_host", run.driver ? nlohmann::json(run.driver->host) : nlohmann::json(nullptr)},
+      {"driver_pid", run.driver ? nlohmann::json(run.driver->pid) : nlohmann::json(nullptr)},
+      {"driver_start_time", run.driver ? nlohmann::json(run.driver->start_time) : nlohmann::json(nullptr)},
+      {"driver_boot_id", run.driver ? nlohmann::json(run.driver->boot_id) : nlohmann::json(nullptr)},
   };
 }
 
@@ -170,6 +174,19 @@ Run run_from_json(const nlohmann::json& json) {
   run.event_count = in.integer("event_count");
   run.last_seq = in.integer("last_seq");
   run.last_position = in.integer("last_position");
+  // The driver columns are all null (no driver) or all set, as stored.
+  std::optional<std::string> host = in.optional_string("driver_host");
+  std::optional<std::int64_t> pid = in.optional_integer("driver_pid");
+  std::optional<std::int64_t> start_time = in.optional_integer("driver_start_time");
+  std::optional<std::string> boot_id = in.optional_string("driver_boot_id");
+  const int set = int{host.has_value()} + int{pid.has_value()} + int{start_time.has_value()} + int{boot_id.has_value()};
+  if (set == 4) {
+    run.driver = Driver{std::move(*host), *pid, *start_time, std::move(*boot_id)};
+  } else if (set != 0) {
+    throw Error(ErrorCode::InvalidArgument,
+                "run JSON: fields \"driver_host\", \"driver_pid\", \"driver_start_time\", \"driver_boot_id\" "
+                "must be all null or all set");
+  }
   return run;
 }
 

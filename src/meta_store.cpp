@@ -4,6 +4,8 @@
 
 #include <runjournal/error.hpp>
 
+#include "sqlite_util.hpp"
+
 namespace runjournal::detail {
 namespace {
 
@@ -17,8 +19,9 @@ constexpr const char* kUpdateProjectorVersion =
 
 }  // namespace
 
-Meta load_meta(SQLite::Database& db) {
-  SQLite::Statement stmt(db, kSelectMeta);
+Meta MetaStore::load() {
+  SQLite::Statement& stmt = cached_statement(db_, select_, kSelectMeta);
+  StatementReset reset_on_exit(stmt);
   if (!stmt.executeStep()) throw Error(ErrorCode::Corrupt, "journal_meta has no row");
   Meta meta;
   meta.journal_id = stmt.getColumn("journal_id").getString();
@@ -29,17 +32,28 @@ Meta load_meta(SQLite::Database& db) {
   return meta;
 }
 
-void save_positions(SQLite::Database& db, std::int64_t last_position, std::int64_t projected_position) {
-  SQLite::Statement stmt(db, kUpdatePositions);
+void MetaStore::save_positions(std::int64_t last_position, std::int64_t projected_position) {
+  SQLite::Statement& stmt = cached_statement(db_, update_positions_, kUpdatePositions);
+  StatementReset reset_on_exit(stmt);
   stmt.bind(1, last_position);
   stmt.bind(2, projected_position);
   stmt.exec();
 }
 
-void save_projector_version(SQLite::Database& db, std::int64_t version) {
-  SQLite::Statement stmt(db, kUpdateProjectorVersion);
+void MetaStore::save_projector_version(std::int64_t version) {
+  SQLite::Statement stmt(db_, kUpdateProjectorVersion);
   stmt.bind(1, version);
   stmt.exec();
+}
+
+Meta load_meta(SQLite::Database& db) { return MetaStore(db).load(); }
+
+void save_positions(SQLite::Database& db, std::int64_t last_position, std::int64_t projected_position) {
+  MetaStore(db).save_positions(last_position, projected_position);
+}
+
+void save_projector_version(SQLite::Database& db, std::int64_t version) {
+  MetaStore(db).save_projector_version(version);
 }
 
 }  // namespace runjournal::detail

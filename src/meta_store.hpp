@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 namespace runjournal::detail {
 
@@ -16,6 +19,22 @@ struct Meta {
   std::int64_t projected_position = 0;  // `runs` reflects events up to here
 };
 
+// The table's statements bound to one connection, kept prepared (the writer
+// reads and updates journal_meta in every commit). Used by one thread at a
+// time, like its connection.
+class MetaStore {
+ public:
+  explicit MetaStore(SQLite::Database& db) : db_(db) {}
+  Meta load();
+  void save_positions(std::int64_t last_position, std::int64_t projected_position);
+  void save_projector_version(std::int64_t version);
+
+ private:
+  SQLite::Database& db_;
+  std::optional<SQLite::Statement> select_, update_positions_;
+};
+
+// One-off forms of the above, for callers without a MetaStore.
 Meta load_meta(SQLite::Database& db);
 
 // Records, inside the caller's write transaction, that positions up to

@@ -13,6 +13,8 @@
 
 #include <runjournal/error.hpp>
 
+#include "driver.hpp"
+
 namespace runjournal::detail {
 namespace {
 
@@ -98,6 +100,7 @@ Run created_run(const EventView& event) {
   run.prompt = string_field(payload, "prompt").value_or("");
   run.inputs = value_field(payload, "inputs");
   run.metadata = value_field(payload, "metadata");
+  run.driver = driver_from_payload(payload);
   run.status = RunStatus::Created;
   run.created_at_ms = event.ts_ms;
   run.first_position = event.position;
@@ -127,9 +130,13 @@ void apply_live(Run& run, KindClass kind_class, const EventView& event) {
     case KindClass::Activity:
       if (!interrupted && run.status != RunStatus::Planning) run.status = RunStatus::Executing;
       return;
-    case KindClass::RunResumed:
+    case KindClass::RunResumed: {
+      // The resumer drives the run from now on, whatever its status; a
+      // run_resumed without a (valid) driver leaves the old one.
+      if (auto driver = driver_from_payload(parse_payload(event.payload))) run.driver = std::move(driver);
       if (interrupted) run.status = RunStatus::Executing;
       return;
+    }
     case KindClass::RunInterrupted:
       run.status = RunStatus::Interrupted;
       run.status_reason = string_field(parse_payload(event.payload), "reason");

@@ -17,7 +17,8 @@ namespace runjournal::detail {
 
 // Bump whenever project() would derive a different row from the same events:
 // a journal whose stored version differs rebuilds `runs` once at open.
-inline constexpr std::int64_t kProjectorVersion = 1;
+// 2: runs carry the driver of run_created / run_resumed (migration 0003).
+inline constexpr std::int64_t kProjectorVersion = 2;
 
 // What a kind means to the projector. Kind names are open (a host may record
 // any kind), so an unknown name is Other, not an error.

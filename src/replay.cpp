@@ -1,8 +1,11 @@
 #include "replay.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <SQLiteCpp/Statement.h>
 
@@ -13,6 +16,20 @@ namespace {
 
 // Report progress every this many events (a terminal redraw is not free).
 constexpr std::int64_t kProgressEvery = 10'000;
+
+// Whether a row of PRAGMA integrity_check says SQLite could not read a page
+// (an I/O error, a full disk, no memory) rather than that a page is wrong.
+// SQLite reports both as rows: "Page N: unable to get the page. error
+// code=C", "Failed to read ptrmap key=N" (a ptrmap page that could not be
+// fetched; a wrong ptrmap entry is "Bad ptr map entry").
+bool is_read_failure(const std::string& line) {
+  if (line.find("Failed to read ptrmap key=") != std::string::npos) return true;
+  constexpr const char* kUnreadable = "unable to get the page. error code=";
+  const std::size_t at = line.find(kUnreadable);
+  if (at == std::string::npos) return false;
+  const int primary = std::atoi(line.c_str() + at + std::strlen(kUnreadable)) & 0xFF;
+  return primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_NOMEM;
+}
 
 EventView view_of(const EventRow& row) {
   return EventView{row.run_id, row.seq, row.position, row.ts_ms, row.kind, row.payload};
@@ -42,6 +59,7 @@ std::vector<std::string> differing_fields(const Run& a, const Run& b) {
   check(a.event_count == b.event_count, "event_count");
   check(a.last_seq == b.last_seq, "last_seq");
   check(a.last_position == b.last_position, "last_position");
+  check(a.driver == b.driver, "driver");
   return fields;
 }
 
@@ -193,6 +211,13 @@ VerifyReport verify_projection(SQLite::Database& db, EventStore& events, RunStor
     SQLite::Statement check(db, "PRAGMA integrity_check");
     while (check.executeStep()) {
       const std::string line = check.getColumn(0).getString();
+      // A page that could not be read is a failure to verify, not a finding:
+      // it reaches the caller as Error(Io), so a transient read error never
+      // makes a sound journal look inconsistent (found by
+      // tests/fault_test.cpp, a read fault during verify()).
+      if (is_read_failure(line)) {
+        throw Error(ErrorCode::Io, "verify: integrity_check could not read the file: " + line);
+      }
       if (line != "ok") report.problems.push_back("integrity_check: " + line);
     }
   }

@@ -1,5 +1,6 @@
 #include "run_store.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -15,19 +16,29 @@ namespace {
 #define RUNJOURNAL_RUN_COLUMNS                                                                        \
   "run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, status_reason, " \
   "checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "         \
-  "event_count, last_seq, last_position"
+  "event_count, last_seq, last_position, driver_host, driver_pid, driver_start_time, driver_boot_id"
 
 constexpr const char* kSelectById = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE run_id = ?";
 constexpr const char* kInsert = "INSERT INTO runs (" RUNJOURNAL_RUN_COLUMNS
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kUpdate =
     "UPDATE runs SET status = ?2, prompt = ?3, inputs = ?4, outputs = ?5, metadata = ?6, result_text = ?7, "
     "error = ?8, status_reason = ?9, checkpoint_id = ?10, checkpoint = ?11, updated_at_ms = ?12, "
-    "finished_at_ms = ?13, event_count = ?14, last_seq = ?15, last_position = ?16 WHERE run_id = ?1";
+    "finished_at_ms = ?13, event_count = ?14, last_seq = ?15, last_position = ?16, driver_host = ?17, "
+    "driver_pid = ?18, driver_start_time = ?19, driver_boot_id = ?20 WHERE run_id = ?1";
 // Terminal statuses as listed in src/run_status.cpp.
 constexpr const char* kSelectLiveInSession =
     "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
     "ORDER BY first_position LIMIT 1";
+// Every live run of a session, oldest first (current run, reservations).
+constexpr const char* kSelectLiveListInSession =
+    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
+    "WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') ORDER BY first_position";
+// Runs recover() considers, oldest first; ?1 also takes interrupted ones.
+constexpr const char* kSelectUnfinished =
+    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
+    "WHERE status IN ('created', 'planning', 'executing', 'verifying') OR (?1 AND status = 'interrupted') "
+    "ORDER BY first_position";
 constexpr const char* kSelectList =
     "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
     "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR session_id = ?2) "
@@ -37,6 +48,13 @@ constexpr const char* kSelectWithoutEvents =
     "SELECT run_id FROM runs WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.run_id = runs.run_id) "
     "ORDER BY run_id";
 constexpr const char* kDeleteAll = "DELETE FROM runs";
+// Retention (src/retention.cpp): finished runs before a cut-off, oldest first.
+constexpr const char* kSelectFinishedBefore =
+    "SELECT run_id FROM runs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at_ms < ? "
+    "ORDER BY first_position LIMIT ?";
+constexpr const char* kDeleteOne = "DELETE FROM runs WHERE run_id = ?";
+// Statistics (src/stats.cpp).
+constexpr const char* kCountByStatus = "SELECT status, count(*) AS runs FROM runs GROUP BY status ORDER BY status";
 
 #undef RUNJOURNAL_RUN_COLUMNS
 
@@ -75,6 +93,12 @@ Run read_run(SQLite::Statement& stmt) {
   run.event_count = stmt.getColumn("event_count").getInt64();
   run.last_seq = stmt.getColumn("last_seq").getInt64();
   run.last_position = stmt.getColumn("last_position").getInt64();
+  // The four driver columns are written together: all NULL or all set.
+  const SQLite::Column driver_pid = stmt.getColumn("driver_pid");
+  if (!driver_pid.isNull()) {
+    run.driver = Driver{stmt.getColumn("driver_host").getString(), driver_pid.getInt64(),
+                        stmt.getColumn("driver_start_time").getInt64(), stmt.getColumn("driver_boot_id").getString()};
+  }
   return run;
 }
 
@@ -85,6 +109,24 @@ void bind_optional(SQLite::Statement& stmt, int index, const std::optional<T>& v
   } else {
     stmt.bind(index);
   }
+}
+
+// Binds the driver to four parameters from `first` on (NULLs when none).
+void bind_driver(SQLite::Statement& stmt, int first, const std::optional<Driver>& driver) {
+  if (driver) {
+    stmt.bind(first, driver->host);
+    stmt.bind(first + 1, driver->pid);
+    stmt.bind(first + 2, driver->start_time);
+    stmt.bind(first + 3, driver->boot_id);
+  } else {
+    for (int i = 0; i < 4; ++i) stmt.bind(first + i);
+  }
+}
+
+std::vector<Run> read_runs(SQLite::Statement& stmt) {
+  std::vector<Run> runs;
+  while (stmt.executeStep()) runs.push_back(read_run(stmt));
+  return runs;
 }
 
 }  // namespace
@@ -122,6 +164,7 @@ void RunStore::insert(const Run& run) {
   stmt.bind(17, run.event_count);
   stmt.bind(18, run.last_seq);
   stmt.bind(19, run.last_position);
+  bind_driver(stmt, 20, run.driver);
   stmt.exec();
 }
 
@@ -144,10 +187,16 @@ void RunStore::update(const Run& run) {
   stmt.bind(14, run.event_count);
   stmt.bind(15, run.last_seq);
   stmt.bind(16, run.last_position);
+  bind_driver(stmt, 17, run.driver);
   if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
 }
 
 std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {
+  // A cursor that names no run (a typo, or a run pruned between pages) would
+  // silently restart at the first page and let a pager loop: refuse it.
+  if (page.after_run_id && !load(*page.after_run_id)) {
+    throw Error(ErrorCode::NotFound, fmt::format("page cursor: no run {}", *page.after_run_id));
+  }
   SQLite::Statement stmt(db_, kSelectList);
   if (filter.status) stmt.bind(1, std::string(to_string(*filter.status)));
   if (filter.session_id) stmt.bind(2, *filter.session_id);
@@ -168,6 +217,18 @@ std::optional<std::string> RunStore::live_run_in_session(const std::string& sess
   return run_id;
 }
 
+std::vector<Run> RunStore::live_runs_in_session(const std::string& session_id) {
+  SQLite::Statement stmt(db_, kSelectLiveListInSession);
+  stmt.bind(1, session_id);
+  return read_runs(stmt);
+}
+
+std::vector<Run> RunStore::unfinished(bool include_interrupted) {
+  SQLite::Statement stmt(db_, kSelectUnfinished);
+  stmt.bind(1, include_interrupted ? 1 : 0);
+  return read_runs(stmt);
+}
+
 void RunStore::delete_all() { db_.exec(kDeleteAll); }
 
 std::vector<std::string> RunStore::without_events() {
@@ -175,6 +236,30 @@ std::vector<std::string> RunStore::without_events() {
   std::vector<std::string> ids;
   while (stmt.executeStep()) ids.push_back(stmt.getColumn("run_id").getString());
   return ids;
+}
+
+std::vector<std::string> RunStore::finished_before(std::int64_t cutoff_ms, std::size_t limit) {
+  SQLite::Statement stmt(db_, kSelectFinishedBefore);
+  stmt.bind(1, cutoff_ms);
+  stmt.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max())));
+  std::vector<std::string> ids;
+  while (stmt.executeStep()) ids.push_back(stmt.getColumn("run_id").getString());
+  return ids;
+}
+
+void RunStore::remove(const std::string& run_id) {
+  SQLite::Statement stmt(db_, kDeleteOne);
+  stmt.bind(1, run_id);
+  stmt.exec();
+}
+
+std::vector<std::pair<std::string, std::int64_t>> RunStore::count_by_status() {
+  SQLite::Statement stmt(db_, kCountByStatus);
+  std::vector<std::pair<std::string, std::int64_t>> counts;
+  while (stmt.executeStep()) {
+    counts.emplace_back(stmt.getColumn("status").getString(), stmt.getColumn("runs").getInt64());
+  }
+  return counts;
 }
 
 }  // namespace runjournal::detail

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -30,7 +31,20 @@ class RunStore {
   std::vector<Run> list(const RunFilter& filter, const Page& page);
   // The oldest run of the session that is not completed, failed or cancelled.
   std::optional<std::string> live_run_in_session(const std::string& session_id);
+  // Every run of the session that is not completed, failed or cancelled,
+  // oldest first (the last is the session's current run).
+  std::vector<Run> live_runs_in_session(const std::string& session_id);
+  // Runs in created, planning, executing or verifying (and interrupted when
+  // asked), in creation order: what recover() judges.
+  std::vector<Run> unfinished(bool include_interrupted);
   void delete_all();
+  // Retention: ids of completed, failed or cancelled runs with
+  // finished_at_ms < cutoff_ms, oldest first, at most `limit`.
+  std::vector<std::string> finished_before(std::int64_t cutoff_ms, std::size_t limit);
+  // Deletes one run's row (its events are EventStore::remove_run's).
+  void remove(const std::string& run_id);
+  // (status, number of runs) for every status that has runs, by status.
+  std::vector<std::pair<std::string, std::int64_t>> count_by_status();
   // Ids of runs rows with no event at all (verify).
   std::vector<std::string> without_events();
 

@@ -54,7 +54,7 @@ bool is_refusal(ErrorCode code) {
 }  // namespace
 
 Writer::Writer(std::unique_ptr<SQLite::Database> db, Durability durability)
-    : db_(std::move(db)), events_(*db_), runs_(*db_), durability_(durability) {}
+    : db_(std::move(db)), events_(*db_), runs_(*db_), meta_(*db_), durability_(durability) {}
 
 Writer::~Writer() {
   {
@@ -95,12 +95,12 @@ std::shared_ptr<Writer> Writer::acquire(const std::filesystem::path& path, const
 void Writer::reconcile_projection() {
   std::lock_guard lock(db_mu_);
   translate_errors("bringing runs up to date", [&] {
-    const Meta meta = load_meta(*db_);
+    const Meta meta = meta_.load();
     const bool stale_version = meta.projector_version != kProjectorVersion;
     const bool lagging = events_.max_position() > meta.projected_position;
     if (!stale_version && !lagging) return;  // the usual open: no history is read
     WriteTransaction txn(*db_);
-    const Meta current = load_meta(*db_);  // another process may have done it meanwhile
+    const Meta current = meta_.load();  // another process may have done it meanwhile
     if (current.projector_version != kProjectorVersion) {
       rebuild_in_transaction({});
     } else {
@@ -110,21 +110,23 @@ void Writer::reconcile_projection() {
   });
 }
 
-void Writer::catch_up_in_transaction() {
-  const Meta meta = load_meta(*db_);
+std::int64_t Writer::catch_up_in_transaction() {
+  const Meta meta = meta_.load();
   const std::int64_t max_position = events_.max_position();
-  if (max_position <= meta.projected_position) return;
+  const std::int64_t last_assigned = std::max(meta.last_position, max_position);
+  if (max_position <= meta.projected_position) return last_assigned;
   project_events_after(events_, runs_, meta.projected_position, {});
-  save_positions(*db_, std::max(meta.last_position, max_position), max_position);
+  meta_.save_positions(last_assigned, max_position);
+  return last_assigned;
 }
 
 RebuildReport Writer::rebuild_in_transaction(const Progress& progress) {
-  const Meta meta = load_meta(*db_);
+  const Meta meta = meta_.load();
   runs_.delete_all();
   RebuildReport report = project_events_after(events_, runs_, 0, progress);
   const std::int64_t max_position = events_.max_position();
-  save_positions(*db_, std::max(meta.last_position, max_position), max_position);
-  save_projector_version(*db_, kProjectorVersion);
+  meta_.save_positions(std::max(meta.last_position, max_position), max_position);
+  meta_.save_projector_version(kProjectorVersion);
   return report;
 }
 
@@ -136,6 +138,20 @@ RebuildReport Writer::rebuild(const Progress& progress) {
     txn.commit();
     return report;
   });
+}
+
+void Writer::write(std::string_view what, const std::function<void(SQLite::Database&)>& fn) {
+  std::lock_guard lock(db_mu_);
+  translate_errors(what, [&] {
+    WriteTransaction txn(*db_);
+    fn(*db_);
+    txn.commit();
+  });
+}
+
+void Writer::with_connection(const std::function<void(SQLite::Database&, EventStore&, RunStore&)>& fn) {
+  std::lock_guard lock(db_mu_);
+  translate_errors("writing", [&] { fn(*db_, events_, runs_); });
 }
 
 CommitStats Writer::commit_stats() {
@@ -215,9 +231,7 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group) {
   try {
     translate_errors("append", [&] {
       WriteTransaction txn(*db_);
-      catch_up_in_transaction();
-      const Meta meta = load_meta(*db_);
-      std::int64_t position = std::max(meta.last_position, events_.max_position());
+      std::int64_t position = catch_up_in_transaction();
       ProjectionCache cache(runs_, kGroupCacheCapacity);
       // A lone batch needs no savepoint: if it is refused the whole
       // transaction rolls back, and it held nothing else.
@@ -256,7 +270,7 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group) {
         for (Run& run : result->runs) run = *cache.get(run.run_id);
       }
       cache.flush();
-      save_positions(*db_, position, position);
+      meta_.save_positions(position, position);
       txn.commit();
     });
     ++stats_.commits;

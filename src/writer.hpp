@@ -29,6 +29,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,7 @@
 #include <runjournal/journal.hpp>
 
 #include "event_store.hpp"
+#include "meta_store.hpp"
 #include "replay.hpp"
 #include "run_store.hpp"
 
@@ -90,6 +92,14 @@ class Writer {
 
   RebuildReport rebuild(const Progress& progress);
   CommitStats commit_stats();
+  // Runs `fn` on the writer connection with the write lock held (appends
+  // wait), SQLite errors translated. `fn` opens its own transactions
+  // (WriteTransaction) and keeps each short: retention runs in chunks.
+  void with_connection(const std::function<void(SQLite::Database&, EventStore&, RunStore&)>& fn);
+  // Runs `fn` on the writer connection in a write transaction of its own,
+  // outside group commit: for bookkeeping rows that are not events (the
+  // heartbeat leases). All or nothing, like every write.
+  void write(std::string_view what, const std::function<void(SQLite::Database&)>& fn);
 
  private:
   struct Request {
@@ -109,7 +119,9 @@ class Writer {
   void flusher_loop();
 
   void reconcile_projection();
-  void catch_up_in_transaction();
+  // Returns the highest position ever assigned: the next event gets the
+  // one after it.
+  std::int64_t catch_up_in_transaction();
   RebuildReport rebuild_in_transaction(const Progress& progress);
 
   // Guards the connection and its stores: held by the leader while it writes.
@@ -117,6 +129,7 @@ class Writer {
   std::unique_ptr<SQLite::Database> db_;
   EventStore events_;
   RunStore runs_;
+  MetaStore meta_;
   Durability durability_;
 
   // The queue of requests waiting for a commit.

@@ -8,12 +8,34 @@
 //   read DB SECONDS                     read runs and events in a loop
 //   create-exclusive DB SESSION RUN     create RUN exclusively in SESSION;
 //                                       print "WON" or "ALREADY_RUNNING"
+//   drive DB SESSION RUN                reserve RUN in SESSION (it drives it),
+//                                       start it, save checkpoint cp-1 with
+//                                       state {"step":1}, print "READY" (or
+//                                       "ALREADY_RUNNING"), then sleep until
+//                                       killed (at most a minute)
+//   mixed DB PREFIX SEED OPS [full|normal]
+//                                       OPS random operations on runs named
+//                                       PREFIX-…: appends with idempotency
+//                                       keys, batches (some large), create_run,
+//                                       rebuild, import. Prints "BEGIN op"
+//                                       before each and, after it returns,
+//                                       "ACK run seq position" for every
+//                                       event it committed ("IMPORTED run n"
+//                                       after an import)
+//   slow-read DB SECONDS HOLD_MS        hold a read snapshot open for HOLD_MS,
+//                                       again and again; print "HELD n"
 //
 // Exit: 0 done, 3 a runjournal::Error (its code name on stderr).
 #include <chrono>
 #include <cstdio>
+#include <thread>
+#include <random>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <SQLiteCpp/Database.h>
 
 #include <runjournal/journal.hpp>
 
@@ -69,6 +91,123 @@ int create_exclusive(const std::string& db, const std::string& session, const st
   return 0;
 }
 
+void print_ack(const runjournal::Event& e) {
+  std::printf("ACK %s %lld %lld\n", e.run_id.c_str(), static_cast<long long>(e.seq),
+              static_cast<long long>(e.position));
+}
+
+void begin(const char* op) {
+  std::printf("BEGIN %s\n", op);
+  std::fflush(stdout);
+}
+
+int mixed(const std::string& db, const std::string& prefix, unsigned seed, long ops, const std::string& durability) {
+  runjournal::Options options;
+  options.durability = durability == "normal" ? runjournal::Durability::Normal : runjournal::Durability::Full;
+  Journal journal = Journal::open(db, options);
+  std::mt19937 rng(seed);
+  std::vector<std::string> runs;
+  long made = 0;
+  const auto new_id = [&] { return prefix + "-" + std::to_string(made++); };
+  const auto some_run = [&] { return runs[rng() % runs.size()]; };
+  const auto create = [&] {
+    begin("create");
+    const runjournal::Run run = journal.create_run({.session_id = prefix, .prompt = "child", .run_id = new_id()});
+    runs.push_back(run.run_id);
+    std::printf("ACK %s 1 %lld\n", run.run_id.c_str(), static_cast<long long>(run.first_position));
+  };
+  create();
+  for (long op = 0; op < ops; ++op) {
+    const auto choice = static_cast<unsigned>(rng() % 20);
+    if (choice < 9) {
+      begin("append");
+      const std::string key = prefix + "-k" + std::to_string(op);
+      print_ack(journal.append(some_run(), "tool_called", {{"op", op}}, {.idempotency_key = key}));
+    } else if (choice < 14) {
+      begin("batch");
+      // Mostly small batches; now and then a large one, so kills land inside.
+      const std::size_t size = rng() % 4 == 0 ? 200 + rng() % 400 : 2 + rng() % 10;
+      std::vector<runjournal::NewEvent> batch;
+      if (rng() % 3 == 0) {
+        const std::string id = new_id();
+        batch.push_back({id, "run_created", {{"session_id", prefix}}});
+        runs.push_back(id);
+      }
+      for (std::size_t i = batch.size(); i < size; ++i) {
+        batch.push_back({some_run(), i % 7 == 0 ? "step_started" : "token", {{"op", op}, {"i", i}}});
+      }
+      try {
+        for (const auto& e : journal.append_batch(batch)) print_ack(e);
+      } catch (...) {
+        if (batch.front().kind == "run_created") runs.pop_back();
+        throw;
+      }
+    } else if (choice < 16) {
+      create();
+    } else if (choice < 18) {
+      begin("rebuild");
+      journal.rebuild();
+      std::printf("REBUILT\n");
+    } else {
+      begin("import");
+      runjournal::RunRecord record;
+      record.run.run_id = new_id();
+      const std::int64_t n = 3 + static_cast<std::int64_t>(rng() % 30);
+      for (std::int64_t seq = 1; seq <= n; ++seq) {
+        nlohmann::json payload = seq == 1 ? nlohmann::json{{"session_id", prefix}} : nlohmann::json{{"seq", seq}};
+        record.events.push_back({.position = 0, .run_id = record.run.run_id, .seq = seq, .ts_ms = 1000 + seq,
+                                 .kind = seq == 1 ? "run_created" : "tool_called", .payload = std::move(payload)});
+      }
+      std::istringstream in(runjournal::record_to_line(record) + "\n");
+      journal.import_records(in);
+      runs.push_back(record.run.run_id);
+      std::printf("IMPORTED %s %lld\n", record.run.run_id.c_str(), static_cast<long long>(n));
+      for (const auto& e : journal.events(record.run.run_id)) print_ack(e);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+int slow_read(const std::string& db, double seconds, long hold_ms) {
+  SQLite::Database reader(db, SQLite::OPEN_READONLY, 10'000);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  long held = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    reader.exec("BEGIN");
+    const std::int64_t before = reader.execAndGet("SELECT count(*) FROM events").getInt64();
+    std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
+    const std::int64_t after = reader.execAndGet("SELECT count(*) FROM events").getInt64();
+    reader.exec("COMMIT");
+    if (before != after) {
+      std::fprintf(stderr, "a read snapshot moved: %lld then %lld\n", static_cast<long long>(before),
+                   static_cast<long long>(after));
+      return 4;
+    }
+    ++held;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::printf("HELD %ld\n", held);
+  return 0;
+}
+
+int drive(const std::string& db, const std::string& session, const std::string& run_id) {
+  Journal journal = Journal::open(db);
+  try {
+    journal.reserve({.session_id = session, .prompt = "driven by a child", .run_id = run_id});
+  } catch (const runjournal::Error& e) {
+    if (e.code() != runjournal::ErrorCode::AlreadyRunning) throw;
+    std::printf("ALREADY_RUNNING\n");
+    return 0;
+  }
+  journal.append(run_id, "run_started");
+  journal.save_checkpoint(run_id, "cp-1", {{"step", 1}});
+  std::printf("READY\n");
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::minutes(1));  // the test kills it long before
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,9 +218,18 @@ int main(int argc, char** argv) {
     }
     if (args.size() == 3 && args[0] == "read") return read(args[1], std::stod(args[2]));
     if (args.size() == 4 && args[0] == "create-exclusive") return create_exclusive(args[1], args[2], args[3]);
+    if (args.size() == 4 && args[0] == "drive") return drive(args[1], args[2], args[3]);
+    if (args.size() >= 5 && args[0] == "mixed") {
+      return mixed(args[1], args[2], static_cast<unsigned>(std::stoul(args[3])), std::stol(args[4]),
+                   args.size() > 5 ? args[5] : "full");
+    }
+    if (args.size() == 4 && args[0] == "slow-read") return slow_read(args[1], std::stod(args[2]), std::stol(args[3]));
   } catch (const runjournal::Error& e) {
     std::fprintf(stderr, "%s: %s\n", std::string(runjournal::to_string(e.code())).c_str(), e.what());
     return 3;
+  } catch (const std::exception& e) {  // SQLiteCpp, in slow-read
+    std::fprintf(stderr, "exception: %s\n", e.what());
+    return 5;
   }
   std::fprintf(stderr, "usage: see tests/journal_child.cpp\n");
   return 2;

@@ -664,17 +664,30 @@ TEST_CASE("the default payload limit is 1 MiB of compact JSON") {
 
 TEST_CASE("max_kind_bytes and max_payload_bytes are the configured limits") {
   TempDir dir;
+  const fs::path path = dir.file("j.db");
+  // The run is created through a Journal with the default limits, so that
+  // only the appends below meet the small ones.
+  Journal setup = Journal::open(path, clocked());
+  setup.create_run({.session_id = "s", .run_id = "r"});
   Options options = clocked();
-  options.max_kind_bytes = 11;  // "run_created"
-  options.max_payload_bytes = 128;
-  Journal j = Journal::open(dir.file("j.db"), options);
-  j.create_run({.session_id = "s", .run_id = "r"});
-  CHECK(j.append("r", std::string(11, 'k')).seq == 2);
-  CHECK(code_of([&] { j.append("r", std::string(12, 'k')); }) == ErrorCode::InvalidArgument);
-  CHECK(j.append("r", "note", {{"x", std::string(128 - 8, 'a')}}).seq == 3);
-  CHECK(code_of([&] { j.append("r", "note", {{"x", std::string(128 - 7, 'a')}}); }) ==
-        ErrorCode::InvalidArgument);
+  options.max_kind_bytes = 8;
+  options.max_payload_bytes = 64;
+  Journal j = Journal::open(path, options);
+  CHECK(j.append("r", std::string(8, 'k')).seq == 2);
+  CHECK(code_of([&] { j.append("r", std::string(9, 'k')); }) == ErrorCode::InvalidArgument);
+  CHECK(j.append("r", "note", {{"x", std::string(64 - 8, 'a')}}).seq == 3);
+  CHECK(code_of([&] { j.append("r", "note", {{"x", std::string(64 - 7, 'a')}}); }) == ErrorCode::InvalidArgument);
   CHECK(j.run("r")->event_count == 3);
+}
+
+TEST_CASE("a run_created within max_payload_bytes is not pushed over it by what the library adds") {
+  TempDir dir;
+  Options options = clocked();
+  options.max_payload_bytes = 64;
+  Journal j = Journal::open(dir.file("j.db"), options);
+  // {"session_id":"s","prompt":""} is 30 bytes: well inside the limit.
+  CHECK(j.create_run({.session_id = "s", .run_id = "r"}).event_count == 1);
+  CHECK(j.append("r2", "run_created", {{"session_id", "s"}}).seq == 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -1270,4 +1283,18 @@ TEST_CASE("appends from several threads get distinct, gap-free positions and seq
   for (const Event& e : j.events("shared")) shared_seqs.push_back(e.seq);
   CHECK(shared_seqs == iota(1, 1 + kThreads * kEach));
   CHECK(j.verify().ok());
+}
+
+TEST_CASE("paging after a run id that does not exist is NotFound, not a restart") {
+  TempDir dir;
+  Journal journal = Journal::open(dir.file("j.db"));
+  journal.create_run({.session_id = "s", .run_id = "a"});
+  journal.create_run({.session_id = "s", .run_id = "b"});
+  CHECK(journal.runs({}, {.limit = 10, .after_run_id = "a"}).size() == 1);
+  try {
+    (void)journal.runs({}, {.limit = 10, .after_run_id = "gone"});
+    FAIL("an unknown cursor was accepted");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == runjournal::ErrorCode::NotFound);
+  }
 }

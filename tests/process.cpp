@@ -108,6 +108,19 @@ Child start_process(const std::vector<std::string>& argv) {
   return child;
 }
 
+std::string read_line(const Child& child) {
+  // A byte at a time: nothing past the newline is consumed, so
+  // finish_process() still sees the rest.
+  std::string line;
+  char c = 0;
+  for (;;) {
+    const ssize_t n = read(child.out_fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') return line;
+    line += c;
+  }
+}
+
 Outcome finish_process(Child child) {
   std::string data = drain(child.out_fd);
   close(child.out_fd);

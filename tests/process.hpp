@@ -26,5 +26,7 @@ struct Child {
 Child start_process(const std::vector<std::string>& argv);
 // Reads everything the child writes until it exits; returns its outcome.
 Outcome finish_process(Child child);
+// Reads one line the child writes (without the newline); empty at EOF.
+std::string read_line(const Child& child);
 
 }  // namespace runjournal::test

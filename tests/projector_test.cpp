@@ -78,6 +78,7 @@ std::string name(ErrorCode code) {
     case ErrorCode::SchemaTooNew: return "SchemaTooNew";
     case ErrorCode::NotAJournal: return "NotAJournal";
     case ErrorCode::Io: return "Io";
+    case ErrorCode::TimedOut: return "TimedOut";
   }
   return "<bad ErrorCode " + std::to_string(static_cast<int>(code)) + ">";
 }

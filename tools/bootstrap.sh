@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
-          nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev)
+          nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
+          dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
+          clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

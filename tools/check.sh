@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs (.ci/run): set up, then the
-# whole suite twice: a normal build, and one under AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# whole suite twice: a normal build (gcc), and one under AddressSanitizer and
+# UndefinedBehaviorSanitizer (clang, with the fuzz smokes); between the two,
+# the install and the Debian package as a user consumes them
+# (tools/check_install.sh); last, the concurrency tests under
+# ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/bootstrap.sh build
 ctest --test-dir build --output-on-failure -j 2
+# The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
+# figures mean nothing). The real run is docs/performance.md.
+./build/tools/runjournal-bench --quick --dir build/bench-smoke
+# What a user gets: install + find_package, pkg-config, add_subdirectory, the .deb.
+bash tools/check_install.sh build
 
-bash tools/bootstrap.sh build-asan -DRUNJOURNAL_SANITIZE=address,undefined
+# The whole suite again under clang's AddressSanitizer and
+# UndefinedBehaviorSanitizer; the same build holds the libFuzzer targets
+# (tests/fuzz), which ctest runs as short smokes (docs/reliability.md).
+bash tools/bootstrap.sh build-asan-clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DRUNJOURNAL_SANITIZE=address,undefined -DRUNJOURNAL_FUZZ=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j 2
+  ctest --test-dir build-asan-clang --output-on-failure -j 2
+
+# ThreadSanitizer: the library and writer_test, where threads append, read
+# and rebuild one journal at once (group commit, async appends), built alone
+# to save CI time. The crash and stress tests share journals between
+# single-threaded processes, which TSan cannot see into.
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++ -DRUNJOURNAL_SANITIZE=thread -DRUNJOURNAL_BUILD_TOOLS=OFF \
+  -DRUNJOURNAL_BUILD_EXAMPLES=OFF -DRUNJOURNAL_INSTALL=OFF >/dev/null
+cmake --build build-tsan -j 2 --target runjournal_test_child writer_test
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir build-tsan -R '^writer_test$' --output-on-failure

@@ -61,6 +61,7 @@ int exit_code_for(ErrorCode code) noexcept {
     case ErrorCode::SchemaTooNew:
     case ErrorCode::NotAJournal:
     case ErrorCode::Io:
+    case ErrorCode::TimedOut:
       return kExitError;
   }
   return kExitError;
@@ -76,9 +77,18 @@ void print_note(std::string_view message) {
   std::cerr << "note: " << one_line(message) << '\n';
 }
 
-Journal open_existing(const std::string& path) {
+Journal open_existing(const std::string& path, std::optional<std::int64_t> driver_pid) {
   Options options;
   options.create_if_missing = false;
+  if (driver_pid) {
+    options.driver = process_driver(*driver_pid);
+    if (!options.driver) throw CliError(fmt::format("--driver-pid {}: no such process", *driver_pid));
+  } else {
+    // The command line lives for one call; the run belongs to whoever called
+    // it. If the parent cannot be read (it exited meanwhile), fall back to
+    // this process, which is about to exit too: recover() will list the run.
+    options.driver = process_driver(static_cast<std::int64_t>(::getppid()));
+  }
   try {
     return Journal::open(path, options);
   } catch (const Error& e) {
@@ -146,8 +156,9 @@ RunStatus parse_status_text(const std::string& text) {
 
 void print_json(const nlohmann::json& json) { std::cout << json.dump(2) << '\n'; }
 
-TerminalProgress::TerminalProgress(std::string label)
+TerminalProgress::TerminalProgress(std::string label, std::string unit)
     : label_(std::move(label)),
+      unit_(std::move(unit)),
       enabled_(::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1) {}
 
 TerminalProgress::~TerminalProgress() {
@@ -162,11 +173,36 @@ Progress TerminalProgress::callback() {
     return {};
   }
   return [this](std::int64_t done, std::int64_t total) {
-    std::fprintf(stderr, "\r%s: %lld/%lld events", label_.c_str(), static_cast<long long>(done),
-                 static_cast<long long>(total));
+    const auto now = std::chrono::steady_clock::now();
+    // At most ten redraws a second, but always the last one.
+    if (drawn_ && done < total && now - last_draw_ < std::chrono::milliseconds(100)) {
+      return;
+    }
+    last_draw_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    std::string eta = "?";
+    if (rate > 0 && total >= done) {
+      eta = short_duration(static_cast<double>(total - done) / rate);
+    }
+    const int percent = total > 0 ? static_cast<int>(100 * done / total) : 0;
+    std::fprintf(stderr, "\r\033[K%s: %3d%% %lld/%lld %s, %.0f/s, ETA %s", label_.c_str(), percent,
+                 static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(), rate,
+                 eta.c_str());
     std::fflush(stderr);
     drawn_ = true;
   };
+}
+
+std::string short_duration(double seconds) {
+  const auto total = static_cast<long long>(seconds + 0.5);
+  if (total >= 3600) {
+    return fmt::format("{}h{:02}m", total / 3600, (total % 3600) / 60);
+  }
+  if (total >= 60) {
+    return fmt::format("{}m{:02}s", total / 60, total % 60);
+  }
+  return fmt::format("{}s", total);
 }
 
 }  // namespace runjournal::cli

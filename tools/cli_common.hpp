@@ -7,6 +7,9 @@
 // are mapped by their ErrorCode, never by their message.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,8 +50,11 @@ void print_note(std::string_view message);
 
 // Opens the journal at `path`, which must exist: nothing is ever created.
 // A missing file throws CliError("no journal at PATH"); other failures
-// throw runjournal::Error as Journal::open does.
-Journal open_existing(const std::string& path);
+// throw runjournal::Error as Journal::open does. The runs it creates or
+// resumes are driven by `driver_pid`, or else by the process that invoked
+// runjournal (its parent): DESIGN.md, "Reading, replay, recovery". A
+// driver_pid with no process behind it throws CliError.
+Journal open_existing(const std::string& path, std::optional<std::int64_t> driver_pid = std::nullopt);
 
 // Opens the journal at `path`, creating it when missing (only `init`).
 Journal open_or_create(const std::string& path);
@@ -73,11 +79,12 @@ RunStatus parse_status_text(const std::string& text);
 void print_json(const nlohmann::json& json);
 
 // Progress of long work, drawn on stderr only when both stdout and stderr
-// are terminals (DESIGN.md: quiet when stdout is not one). The line is
-// cleared when the object dies.
+// are terminals (DESIGN.md: quiet when stdout is not one): done/total in
+// `unit`, the rate per second and the time left, redrawn at most ten times
+// a second. The line is cleared when the object dies.
 class TerminalProgress {
  public:
-  explicit TerminalProgress(std::string label);
+  explicit TerminalProgress(std::string label, std::string unit = "events");
   ~TerminalProgress();
   TerminalProgress(const TerminalProgress&) = delete;
   TerminalProgress& operator=(const TerminalProgress&) = delete;
@@ -87,8 +94,14 @@ class TerminalProgress {
 
  private:
   std::string label_;
+  std::string unit_;
   bool enabled_;
   bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_draw_{};
 };
+
+// "1h02m", "3m05s", "12s": a duration for progress lines.
+std::string short_duration(double seconds);
 
 }  // namespace runjournal::cli

@@ -70,6 +70,9 @@ int main_impl(int argc, char** argv) {
   std::vector<Verb> verbs;
   add_write_verbs(app, verbs);
   add_read_verbs(app, verbs);
+  add_inspect_verbs(app, verbs);
+  add_data_verbs(app, verbs);
+  add_recover_verbs(app, verbs);
 
   // CLI11 would call an unknown verb "A subcommand is required"; say what it is.
   if (argc > 1 && argv[1][0] != '-' &&

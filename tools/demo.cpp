@@ -7,9 +7,11 @@
 //
 // The story: the host journals a run (planning, steps, tool calls, a
 // checkpoint after each step), and is killed with SIGKILL halfway. A new
-// process reopens the journal, finds the run that was cut off with its last
-// checkpoint, resumes it from there and completes it. Then the stock
-// `sqlite3` shell answers a question about what happened.
+// process reopens the journal and asks recover() which runs were cut off:
+// it finds the run, whose driver (the killed host) is gone, with its last
+// checkpoint; it resumes it from there (run_resumed makes it the driver)
+// and completes it. Then the stock `sqlite3` shell answers a question about
+// what happened, drivers included.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -43,14 +45,15 @@ void play_step(Journal& journal, const std::string& run_id, int step, std::chron
   std::this_thread::sleep_for(pace);
   journal.append(run_id, "tool_result", {{"step", step}, {"ok", true}});
   std::this_thread::sleep_for(pace);
-  journal.append(run_id, "checkpoint_saved",
-                 {{"checkpoint_id", "cp-" + std::to_string(step)}, {"step", step}, {"next_step", step + 1}});
+  journal.save_checkpoint(run_id, "cp-" + std::to_string(step), {{"step", step}, {"next_step", step + 1}});
 }
 
 int host(const std::string& path) {
   Journal journal = Journal::open(path);
-  runjournal::Run run = journal.create_run(
+  // A runner reservation: refused if the session's runner were still running.
+  runjournal::Run run = journal.reserve(
       {.session_id = "demo-session", .prompt = "Make the failing tests pass", .inputs = {{"repo", "acme/app"}}});
+  std::printf("host: pid %d drives run %s\n", static_cast<int>(getpid()), run.run_id.c_str());
   // Plan first, then execute: step and tool events do not end planning,
   // run_started does.
   journal.append(run.run_id, "planning_started", {{"plan", "search, read, test, edit, test"}});
@@ -67,25 +70,35 @@ int host(const std::string& path) {
 
 int resume(const std::string& path) {
   Journal journal = Journal::open(path, {.create_if_missing = false});
-  // The runs this process finds not finished: the previous host died with them.
-  for (const runjournal::Run& run : journal.runs()) {
-    if (runjournal::is_terminal(run.status)) continue;
-    const int next = run.checkpoint.is_object() ? run.checkpoint.value("next_step", 1) : 1;
-    std::printf("resume: run %s was cut off (status %s, %lld events); last checkpoint %s, resuming at step %d\n",
-                run.run_id.c_str(), std::string(runjournal::to_string(run.status)).c_str(),
-                static_cast<long long>(run.event_count), run.checkpoint_id.value_or("none").c_str(), next);
-    journal.append(run.run_id, "run_resumed", {{"from_checkpoint", run.checkpoint_id.value_or("")}});
+  // Which runs were cut off? Those not finished whose driver is gone: here
+  // the killed host (its pid no longer runs with its start time).
+  const std::vector<runjournal::RecoveredRun> found = journal.recover();
+  std::printf("resume: pid %d asks recover(): %zu run(s) cut off\n", static_cast<int>(getpid()), found.size());
+  for (const runjournal::RecoveredRun& cut : found) {
+    const runjournal::Run& run = cut.run;
+    const int next = cut.checkpoint ? cut.checkpoint->state.value("next_step", 1) : 1;
+    std::printf("resume: run %s (status %s, %lld events, silent %lld ms): %s\n", run.run_id.c_str(),
+                std::string(runjournal::to_string(run.status)).c_str(), static_cast<long long>(run.event_count),
+                static_cast<long long>(cut.silent_ms), cut.why.c_str());
+    std::printf("resume: latest checkpoint %s = %s; resuming at step %d\n",
+                cut.checkpoint ? cut.checkpoint->checkpoint_id.c_str() : "none",
+                cut.checkpoint ? cut.checkpoint->state.dump().c_str() : "{}", next);
+    journal.resume_run(run.run_id, {{"from_checkpoint", cut.checkpoint ? cut.checkpoint->checkpoint_id : ""}});
     for (int step = next; step <= kSteps; ++step) play_step(journal, run.run_id, step, {});
-    journal.append(run.run_id, "run_completed",
-                   {{"result_text", "all tests pass"}, {"outputs", {{"files_changed", 1}}}});
-    const runjournal::Run done = journal.run(run.run_id).value();
-    std::printf("resume: run %s is %s: %s\n", done.run_id.c_str(), std::string(runjournal::to_string(done.status)).c_str(),
-                done.result_text.value_or("").c_str());
+    const runjournal::Run done =
+        journal.finish(run.run_id, {.outcome = runjournal::ExecutionResult::Outcome::Ok,
+                                    .result_text = "all tests pass",
+                                    .outputs = {{"files_changed", 1}}});
+    std::printf("resume: run %s is %s: %s (live checkpoint now: %s)\n", done.run_id.c_str(),
+                std::string(runjournal::to_string(done.status)).c_str(), done.result_text.value_or("").c_str(),
+                done.checkpoint_id.value_or("none").c_str());
   }
+  if (!journal.recover().empty()) return 1;  // nothing may be left behind
   return 0;
 }
 
 pid_t spawn(const std::vector<std::string>& args, int stdout_fd) {
+  std::fflush(stdout);  // our lines first, then the child's, also when piped
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
@@ -129,21 +142,22 @@ int story(const std::filesystem::path& dir) {
   std::fclose(from_host);
   std::printf("host: %s\n", WIFSIGNALED(status) ? "killed by SIGKILL" : "exited on its own (unexpected)");
 
-  std::printf("== 3. a new process reopens the journal and resumes the run from its checkpoint\n");
+  std::printf("== 3. a new process reopens the journal, asks recover() for cut-off runs, and resumes from the checkpoint\n");
   if (wait_for(spawn({self, "resume", journal}, -1)) != 0) return 1;
 
   std::printf("== 4. the stock sqlite3 shell: what did the run do, and what happened around the crash?\n");
   const std::string query =
-      "SELECT seq, kind, json_extract(payload, '$.step') AS step, "
+      "SELECT seq, kind, coalesce(json_extract(payload, '$.step'), json_extract(payload, '$.state.step')) AS step, "
+      "json_extract(payload, '$.driver.pid') AS driver_pid, "
       "coalesce(json_extract(payload, '$.tool_name'), json_extract(payload, '$.checkpoint_id'), "
       "json_extract(payload, '$.from_checkpoint'), json_extract(payload, '$.result_text'), '') AS detail "
-      "FROM events WHERE kind IN ('tool_called', 'checkpoint_saved', 'run_resumed', 'run_completed') "
+      "FROM events WHERE kind IN ('run_created', 'tool_called', 'checkpoint_saved', 'run_resumed', 'run_completed') "
       "ORDER BY position;";
   std::printf("$ sqlite3 -box %s \"%s\"\n", journal.c_str(), query.c_str());
   std::fflush(stdout);
   if (wait_for(spawn({"sqlite3", "-box", journal, query}, -1)) != 0) return 1;
   const std::string summary =
-      "SELECT status, event_count, result_text, "
+      "SELECT status, event_count, result_text, driver_pid, checkpoint_id, "
       "(SELECT count(*) FROM events e WHERE e.run_id = runs.run_id AND e.kind = 'tool_called') AS tool_calls "
       "FROM runs;";
   std::printf("$ sqlite3 -box %s \"%s\"\n", journal.c_str(), summary.c_str());

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "text_format.hpp"
@@ -54,6 +55,9 @@ std::string run_fields(const Run& run) {
       {"last_seq", std::to_string(run.last_seq)},
       {"first_position", std::to_string(run.first_position)},
       {"last_position", std::to_string(run.last_position)},
+      {"driver", run.driver ? fmt::format("pid {} on {} (start time {}, boot {})", run.driver->pid,
+                                          run.driver->host, run.driver->start_time, run.driver->boot_id)
+                            : std::string(kAbsent)},
   };
   return render_fields(fields);
 }

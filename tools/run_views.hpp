@@ -17,7 +17,8 @@ namespace runjournal::cli {
 
 // `show`: one aligned "key: value" line per column of the run, in schema
 // order, times as ISO-8601 (created_at, updated_at, finished_at), JSON
-// columns as compact JSON, absent values as "-".
+// columns as compact JSON, absent values as "-"; the four driver columns
+// as one "driver" line.
 std::string run_fields(const Run& run);
 
 // `runs`: RUN_ID SESSION STATUS EVENTS CREATED PROMPT, one row per run.

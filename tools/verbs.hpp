@@ -29,6 +29,12 @@ struct Verb {
 void add_write_verbs(CLI::App& app, std::vector<Verb>& verbs);
 // show, runs, events, rebuild, verify.
 void add_read_verbs(CLI::App& app, std::vector<Verb>& verbs);
+// sql, stats, tail.
+void add_inspect_verbs(CLI::App& app, std::vector<Verb>& verbs);
+// export, import, prune.
+void add_data_verbs(CLI::App& app, std::vector<Verb>& verbs);
+// recover (recover_verbs.cpp).
+void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs);
 
 // A help footer listing example command lines.
 inline std::string examples(std::initializer_list<std::string_view> lines) {

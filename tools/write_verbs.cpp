@@ -61,12 +61,27 @@ struct StartArgs {
   std::string db, session, prompt, id, inputs;
   bool exclusive = false;
   bool json = false;
+  std::int64_t driver_pid = 0;
   CLI::Option* id_option = nullptr;
   CLI::Option* inputs_option = nullptr;
+  CLI::Option* driver_option = nullptr;
 };
 
+// --driver-pid: the process that drives the runs a verb creates or resumes
+// (default: the caller of runjournal). Shared by start and append.
+CLI::Option* add_driver_pid(CLI::App& cmd, std::int64_t& pid) {
+  return cmd.add_option("--driver-pid", pid,
+                        "the process driving the run (default: the one that invoked runjournal); "
+                        "recover lists the run once it is gone")
+      ->check(CLI::PositiveNumber);
+}
+
+std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_t pid) {
+  return option->count() > 0 ? std::optional<std::int64_t>(pid) : std::nullopt;
+}
+
 int start(const StartArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   NewRun new_run;
   new_run.session_id = args.session;
   new_run.prompt = args.prompt;
@@ -98,8 +113,10 @@ void add_start(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_flag("--exclusive", args->exclusive,
                 "fail if the session has a run that is not completed, failed or cancelled");
   cmd->add_flag("--json", args->json, "print the whole run as JSON");
+  args->driver_option = add_driver_pid(*cmd, args->driver_pid);
   cmd->footer(examples({
       "runjournal start agent.journal --session s1 --prompt 'fix the tests'",
+      "runjournal start agent.journal --session s1 --driver-pid $$   # this shell drives it",
       R"(runjournal start agent.journal --session s1 --id r42 --inputs '{"repo":"x"}' --exclusive)",
   }));
   verbs.push_back({cmd, [args] { return start(*args); }});
@@ -108,7 +125,9 @@ void add_start(CLI::App& app, std::vector<Verb>& verbs) {
 struct AppendArgs {
   std::string db, run, kind, payload, jsonl, key;
   std::int64_t expect_seq = 0;
+  std::int64_t driver_pid = 0;
   bool json = false;
+  CLI::Option* driver_option = nullptr;
   CLI::Option* run_option = nullptr;
   CLI::Option* kind_option = nullptr;
   CLI::Option* payload_option = nullptr;
@@ -178,7 +197,7 @@ int append(const AppendArgs& args) {
   if (!batch && (args.run_option->count() == 0 || args.kind_option->count() == 0)) {
     throw UsageError("append needs RUN and KIND, or --jsonl FILE (see runjournal append --help)");
   }
-  Journal journal = open_existing(args.db);
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   return batch ? append_batch(journal, args) : append_one(journal, args);
 }
 
@@ -201,6 +220,7 @@ void add_append(CLI::App& app, std::vector<Verb>& verbs) {
   args->key_option = cmd->add_option(
       "--key", args->key, "idempotency key: a retry with the same key returns the first event");
   cmd->add_flag("--json", args->json, "print the whole event (with --jsonl: an array) as JSON");
+  args->driver_option = add_driver_pid(*cmd, args->driver_pid);
   for (CLI::Option* single : {args->run_option, args->kind_option, args->payload_option,
                               args->expect_option, args->key_option}) {
     args->jsonl_option->excludes(single);
@@ -209,6 +229,7 @@ void add_append(CLI::App& app, std::vector<Verb>& verbs) {
       R"(runjournal append agent.journal r42 tool_called '{"tool_name":"search"}')",
       "runjournal append agent.journal r42 step_started --expect-seq 3 --key step-4",
       "producer | runjournal append agent.journal --jsonl -",
+      "runjournal append agent.journal r42 run_resumed --driver-pid $$   # resume it under this shell",
   }));
   verbs.push_back({cmd, [args] { return append(*args); }});
 }

@@ -8,6 +8,11 @@
 //
 // A thing that is normal to miss (a run that does not exist when asked for
 // by id) is a std::optional, not an error.
+//
+// What a call that throws has written is stated with each call in
+// journal.hpp (for create_run, append and batches: nothing). Error is a plain
+// copyable value: it holds no handle to the journal and may be kept,
+// rethrown or read from any thread.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +34,7 @@ enum class ErrorCode {
   SchemaTooNew,     // the file was written by a newer runjournal
   NotAJournal,      // not a SQLite file, or a SQLite file that is not a journal
   Io,               // the operating system or SQLite failed to read or write
+  TimedOut,         // a query ran past its time limit and was stopped (Journal::sql)
 };
 
 // The stable, snake_case name of a code ("not_found", "conflict", …).

@@ -10,12 +10,19 @@
 //   a process they share one writer connection.
 // - Durability: a write call that returns has committed its events; at
 //   Durability::Full they survive a power loss, at Durability::Normal a crash
-//   of the process.
+//   of the process. Journals on one file in one process share a connection,
+//   and the strongest durability any of them asked for applies to all.
+//   An *_async future is durable once it is ready, not before.
 // - Atomicity: a write call that throws has written nothing. The projection
 //   (`runs`) is updated in the same transaction as the events it derives from.
 // - Errors: every failure is a runjournal::Error with a code (error.hpp). A
 //   run that is simply absent is std::nullopt, not an error.
 // - Reads never hold a snapshot open beyond the call that made it.
+// - Lifetime: a moved-from Journal may only be destroyed or assigned to.
+//   When the last Journal on a file in a process is destroyed, its pending
+//   asynchronous appends are committed (or fail) first: none is dropped.
+// - Public headers include no SQLite or SQLiteCpp header
+//   (tests/public_headers.cmake checks it); docs/guarantees.md has the limits.
 #pragma once
 
 #include <chrono>
@@ -24,6 +31,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +39,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <runjournal/driver.hpp>
 #include <runjournal/error.hpp>
 #include <runjournal/event.hpp>
+#include <runjournal/inspect.hpp>
+#include <runjournal/lifecycle.hpp>
 #include <runjournal/run.hpp>
 
 namespace runjournal {
@@ -59,6 +70,14 @@ struct Options {
   // The SQLite VFS to open the file through, by registered name; empty for
   // the default. Meant for fault-injection tests.
   std::string vfs;
+  // The driver recorded in every run_created and run_resumed this Journal
+  // writes whose payload has no "driver" key (create_run, append, batches,
+  // resume_run). Default: this process (this_process_driver()). The command
+  // line passes its parent process here.
+  std::optional<Driver> driver;
+  // How long this host's heartbeat lease (recover(), docs/recovery.md) stays
+  // valid after a write or a heartbeat() refreshes it.
+  std::chrono::milliseconds lease_ttl{30'000};
 };
 
 struct NewRun {
@@ -95,7 +114,7 @@ struct RunFilter {
 };
 
 // Runs come in creation order. To page, pass the last run id of one page as
-// `after_run_id` of the next.
+// `after_run_id` of the next; a cursor naming no run is ErrorCode::NotFound.
 struct Page {
   std::size_t limit = 100;
   std::optional<std::string> after_run_id;
@@ -144,7 +163,9 @@ class Journal {
   // oversize kind, payload not a JSON object or oversize, bad UTF-8),
   // AlreadyExists (`run_created` for an existing run), Conflict (stale
   // expected_seq), Busy, Io. A `run_created` for a new id creates the run, as
-  // create_run() does.
+  // create_run() does. A `run_created` or `run_resumed` whose payload has no
+  // "driver" key gets one added (Options::driver; docs/recovery.md): the
+  // stored and returned payload carry it.
   Event append(const std::string& run_id, const std::string& kind,
                const nlohmann::json& payload = nlohmann::json::object(),
                const AppendOptions& options = {});
@@ -165,7 +186,10 @@ class Journal {
                                   const AppendOptions& options = {});
   std::future<std::vector<Event>> append_batch_async(const std::vector<NewEvent>& events);
 
-  // Reading. Each call is one short read transaction.
+  // Reading. Each call is one short read transaction on a read-only
+  // connection; it never waits for a writer. Throws Io, Corrupt (a stored
+  // row breaks the format: an unknown status, JSON that does not parse), and
+  // Busy only in the rare case that SQLite must recover the WAL index.
   std::optional<Run> run(const std::string& run_id) const;
   std::vector<Run> runs(const RunFilter& filter = {}, const Page& page = {}) const;
   std::vector<Event> events(const std::string& run_id, std::int64_t from_seq = 1,
@@ -189,6 +213,107 @@ class Journal {
   // stored projection position and version, PRAGMA integrity_check.
   VerifyReport verify(const Progress& progress = {}) const;
 
+  // ---- Inspection and data movement (inspect.hpp, docs/sql.md) ----
+  // Implemented in src/sql_gate.cpp, src/stats.cpp, src/records.cpp,
+  // src/retention.cpp and src/follow.cpp.
+
+  // Runs ONE read-only SQL statement on a separate read-only connection and
+  // returns its rows. Read-only whatever the text says: writes, DDL, ATTACH,
+  // VACUUM, transactions and savepoints, PRAGMAs other than read-only
+  // introspection, and load_extension are refused with InvalidArgument before
+  // anything runs, as is more than one statement. Past options.timeout the
+  // query is stopped: TimedOut. SQLite errors in the query: InvalidArgument.
+  SqlResult sql(const std::string& query, const SqlOptions& options = {}) const;
+  // Counts, positions, sizes and versions; one read transaction.
+  JournalStats stats() const;
+  // Every run (or only `run_id`; NotFound when it is absent) as a whole
+  // record, in creation order. Each record is read in one short read
+  // transaction (its row and events agree); no snapshot spans records.
+  // `progress` counts runs.
+  void records(const std::function<void(const RunRecord&)>& visit,
+               const std::optional<std::string>& run_id = std::nullopt, const Progress& progress = {}) const;
+  // Imports JSON Lines of records (record_to_line) from `in`: all or nothing,
+  // in one write transaction. Each record's events must be seq 1, 2, 3 … with
+  // no gap; their kinds, payloads, times and keys are kept, positions are
+  // assigned here, and each run row is derived by the projector (the file's
+  // is never trusted). A run id already in the journal is skipped when its
+  // events are identical, else refused (AlreadyExists); twice in the file is
+  // refused. Any bad line throws (InvalidArgument, AlreadyExists, …) naming
+  // it as "line N", and nothing is written. `progress` counts lines read.
+  ImportReport import_records(std::istream& in, const Progress& progress = {});
+  // Removes finished runs (completed, failed, cancelled) that finished before
+  // options.finished_before_ms: their events and row, a chunk of runs per
+  // write transaction, archived first when asked; live runs are never
+  // touched. Then gives freed pages back (incremental vacuum). Positions are
+  // never reused: journal_meta.last_position never goes back. `progress`
+  // counts runs.
+  PruneReport prune(const PruneOptions& options, const Progress& progress = {});
+  // Follows the journal: visits every event after `after_position` in
+  // position order, then waits for commits by any connection or process
+  // (PRAGMA data_version, polled every `poll` with no transaction open while
+  // waiting) and visits new events as they land. Returns when `visit`
+  // returns false, or when `keep_going` (asked between polls) returns false.
+  void follow(std::int64_t after_position, const std::function<bool(const Event&)>& visit,
+              const std::function<bool()>& keep_going = {},
+              std::chrono::milliseconds poll = std::chrono::milliseconds(20)) const;
+  // ---- end of inspection and data movement ----
+
+  // ---- Run lifecycle and crash recovery (lifecycle.hpp, docs/recovery.md) ----
+  // Implemented in src/lifecycle.cpp and src/recovery.cpp. Each write is one
+  // append with the guarantees above; where a call decides on what it read,
+  // the append carries expected_seq, so a run that moved meanwhile is never
+  // overwritten by a stale decision.
+
+  // The runs in created, planning, executing or verifying (and interrupted,
+  // when asked) whose driver is gone: on this host, its process has exited,
+  // or its pid now belongs to a process with another start time, or the
+  // machine rebooted; on another host, that host's heartbeat lease expired.
+  // A run with no recorded driver counts as gone. A run whose driver is
+  // alive is never listed, however quiet. In creation order. Writes nothing.
+  std::vector<RecoveredRun> recover(const RecoverOptions& options = {}) const;
+  // Appends run_resumed (payload plus this Journal's driver, unless it has a
+  // "driver"): an interrupted run goes back to executing, a live one keeps
+  // its status; either way the resumer becomes its driver. Throws NotFound,
+  // InvalidArgument (the run is finished), AlreadyRunning (its driver is
+  // alive and is not this Journal's driver), Conflict (stale expected_seq).
+  Run resume_run(const std::string& run_id, const nlohmann::json& payload = nlohmann::json::object(),
+                 const AppendOptions& options = {});
+  // Gives a run up: appends run_interrupted {reason}. Throws NotFound,
+  // InvalidArgument (the run is finished), Conflict (stale expected_seq).
+  Run interrupt_run(const std::string& run_id, const std::string& reason, const AppendOptions& options = {});
+
+  // The session's current run: its newest run that is not completed, failed
+  // or cancelled; std::nullopt when it has none.
+  std::optional<Run> current_run(const std::string& session_id) const;
+  // Cancels the run only if it is live and is its session's current run:
+  // appends run_cancelled {reason?} and returns true. Otherwise (unknown,
+  // finished, not current) returns false and writes nothing. The append
+  // carries the seq it decided on, and is retried after a Conflict.
+  bool cancel_if_live(const std::string& run_id, const std::optional<std::string>& reason = std::nullopt);
+  // Records how an execution ended (ExecutionResult) and returns the run.
+  // On a run already finished the event is recorded and the status stays.
+  Run finish(const std::string& run_id, const ExecutionResult& result);
+  // A runner reservation: creates the run exclusively in its session
+  // (NewRun::exclusive is implied). A session run whose driver is gone is
+  // stale: it is failed (run_failed) and the reservation goes ahead. A live
+  // driver's run refuses it with AlreadyRunning, naming that run.
+  Run reserve(const NewRun& run);
+
+  // Checkpoints. save_checkpoint appends checkpoint_saved {checkpoint_id,
+  // state}; it becomes the run's latest live checkpoint until deleted or the
+  // run finishes (a finished run holds none).
+  Event save_checkpoint(const std::string& run_id, const std::string& checkpoint_id, const nlohmann::json& state);
+  std::optional<Checkpoint> latest_checkpoint(const std::string& run_id) const;
+  // Appends checkpoint_deleted when `checkpoint_id` is the run's live
+  // checkpoint and returns true; otherwise writes nothing, returns false.
+  bool delete_checkpoint(const std::string& run_id, const std::string& checkpoint_id);
+
+  // Refreshes this host's heartbeat lease now. Writes refresh it too (at most
+  // every lease_ttl / 6); a host that drives runs seen from other hosts and
+  // may stay quiet longer than lease_ttl calls this periodically.
+  void heartbeat();
+  // ---- end of run lifecycle ----
+
   struct Impl;
 
  private:
@@ -198,5 +323,8 @@ class Journal {
 
 // The library's version, "MAJOR.MINOR.PATCH".
 std::string_view version() noexcept;
+
+// The version of the SQLite library runjournal runs on, e.g. "3.40.1".
+std::string_view sqlite_version() noexcept;
 
 }  // namespace runjournal

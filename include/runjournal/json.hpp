@@ -7,7 +7,8 @@
 // - Run: run_id, session_id, status, prompt, inputs, outputs, metadata,
 //   result_text, error, status_reason, checkpoint_id, checkpoint,
 //   created_at_ms, updated_at_ms, finished_at_ms, first_position,
-//   event_count, last_seq, last_position.
+//   event_count, last_seq, last_position, driver_host, driver_pid,
+//   driver_start_time, driver_boot_id (Run::driver; all four null or all set).
 // - Event: position, run_id, seq, ts_ms, kind, payload, idempotency_key.
 // - JSON columns (payload, inputs, outputs, metadata, checkpoint) are JSON
 //   values, never strings holding JSON. An event's payload is always an object.

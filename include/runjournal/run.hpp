@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <runjournal/driver.hpp>
+
 namespace runjournal {
 
 enum class RunStatus {
@@ -61,6 +63,10 @@ struct Run {
   std::int64_t event_count = 0;
   std::int64_t last_seq = 0;
   std::int64_t last_position = 0;
+  // The process driving the run: from the `driver` object of its
+  // run_created, replaced by each run_resumed that carries one. std::nullopt
+  // for runs recorded without one (by a runjournal before drivers).
+  std::optional<Driver> driver;
 
   friend bool operator==(const Run&, const Run&) = default;
 };

@@ -1,0 +1,117 @@
+// Crash recovery: listing the runs whose driver is gone, resuming them,
+// giving them up, and this host's heartbeat lease (docs/recovery.md).
+//
+// recover() only reads. Whatever the host decides is an event (run_resumed,
+// run_interrupted, run_failed), so a rebuild reproduces it, and a decision
+// made on a stale listing is caught by expected_seq instead of overwriting a
+// run that turned out to be alive.
+#include <runjournal/journal.hpp>
+
+#include <fmt/format.h>
+
+#include "journal_impl.hpp"
+#include "lease_store.hpp"
+#include "process_identity.hpp"
+#include "recovery.hpp"
+
+namespace runjournal {
+namespace detail {
+
+std::optional<Checkpoint> checkpoint_of(const Run& run) {
+  if (!run.checkpoint_id) return std::nullopt;
+  // save_checkpoint() keeps the host's state under "state"; a hand-written
+  // checkpoint_saved has its state spread over the payload itself.
+  const nlohmann::json& payload = run.checkpoint;
+  const bool has_state = payload.is_object() && payload.contains("state");
+  return Checkpoint{*run.checkpoint_id, has_state ? payload.at("state") : payload, payload};
+}
+
+World world_now(std::vector<Lease> leases) {
+  return World{this_process_driver(), process_start_time, std::move(leases), system_clock_ms()};
+}
+
+}  // namespace detail
+
+void Journal::Impl::refresh_lease(bool only_if_due) {
+  std::lock_guard lock(lease_mu);
+  // Leases are compared between processes and hosts, so they follow the
+  // system clock, never the injectable event clock (which tests pin).
+  const std::int64_t now_ms = detail::system_clock_ms();
+  if (only_if_due && now_ms < lease_due_ms) return;
+  const std::int64_t ttl = options.lease_ttl.count();
+  const Driver self = this_process_driver();
+  writer->write("refreshing the heartbeat lease",
+                [&](SQLite::Database& db) { detail::refresh_lease(db, self.host, self.boot_id, now_ms + ttl); });
+  // Refresh well before expiry, so one slow write never lets it lapse.
+  lease_due_ms = now_ms + std::max<std::int64_t>(ttl / 6, 1);
+}
+
+Run Journal::Impl::append_for_run(const NewEvent& event) {
+  std::vector<detail::PreparedEvent> batch;
+  batch.push_back(detail::prepare_event(event, options, now()));
+  refresh_lease(/*only_if_due=*/true);
+  detail::BatchResult result = writer->append(std::move(batch));
+  if (!result.runs.empty()) return std::move(result.runs.front());
+  // An idempotent retry wrote nothing and touched no row: read it.
+  return read("reading a run", [&](auto&, auto&, detail::RunStore& runs) { return runs.load(event.run_id); })
+      .value();
+}
+
+void Journal::heartbeat() { impl_->refresh_lease(/*only_if_due=*/false); }
+
+std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const {
+  std::vector<Run> candidates;
+  std::vector<detail::Lease> leases;
+  impl_->read("recover", [&](SQLite::Database& db, auto&, detail::RunStore& runs) {
+    detail::ReadTransaction snapshot(db);  // the runs and the leases of one moment
+    candidates = runs.unfinished(options.include_interrupted);
+    leases = detail::load_leases(db);
+  });
+  const std::int64_t now_ms = impl_->now();  // silence is measured on the event clock
+  const detail::World world = detail::world_now(std::move(leases));
+  std::vector<RecoveredRun> found;
+  for (Run& run : candidates) {
+    detail::Verdict verdict = detail::judge_driver(run.driver, world);
+    if (verdict.alive) continue;
+    std::optional<Checkpoint> checkpoint = detail::checkpoint_of(run);
+    const std::int64_t silent = std::max<std::int64_t>(now_ms - run.updated_at_ms, 0);
+    found.push_back(RecoveredRun{std::move(run), std::move(checkpoint), silent, std::move(verdict.why)});
+  }
+  return found;
+}
+
+Run Journal::resume_run(const std::string& run_id, const nlohmann::json& payload, const AppendOptions& options) {
+  const std::optional<Run> run = this->run(run_id);
+  if (!run) throw Error(ErrorCode::NotFound, fmt::format("no run {}", run_id));
+  if (is_terminal(run->status)) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("run {} is {}: a finished run cannot be resumed", run_id, to_string(run->status)));
+  }
+  if (run->driver && *run->driver != impl_->driver()) {
+    std::vector<detail::Lease> leases = impl_->read(
+        "reading leases", [&](SQLite::Database& db, auto&, auto&) { return detail::load_leases(db); });
+    const detail::Verdict verdict = detail::judge_driver(run->driver, detail::world_now(std::move(leases)));
+    if (verdict.alive) {
+      throw Error(ErrorCode::AlreadyRunning,
+                  fmt::format("run {} still has a live driver ({}); it cannot be resumed elsewhere", run_id,
+                              verdict.why));
+    }
+  }
+  // Decided on what was read: if the run moves meanwhile (its driver was
+  // alive after all, or another process resumed it first), this is a Conflict.
+  AppendOptions guarded = options;
+  if (!guarded.expected_seq) guarded.expected_seq = run->last_seq;
+  return impl_->append_for_run(NewEvent{run_id, "run_resumed", payload, guarded});
+}
+
+Run Journal::interrupt_run(const std::string& run_id, const std::string& reason, const AppendOptions& options) {
+  const std::optional<Run> run = this->run(run_id);
+  if (!run) throw Error(ErrorCode::NotFound, fmt::format("no run {}", run_id));
+  if (is_terminal(run->status)) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("run {} is {}: a finished run cannot be interrupted", run_id, to_string(run->status)));
+  }
+  return impl_->append_for_run(NewEvent{run_id, "run_interrupted", {{"reason", reason}}, options});
+}
+
+}  // namespace runjournal

@@ -1,0 +1,1 @@
+SELECT e.kind, json_extract(e.payload, '$.tool_name') FROM events e JOIN runs r ON r.run_id = e.run_id ORDER BY e.position

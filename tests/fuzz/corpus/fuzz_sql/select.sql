@@ -1,0 +1,1 @@
+SELECT run_id, status, event_count FROM runs ORDER BY run_id

@@ -1,0 +1,473 @@
+// inspect_test: read-only SQL, the views and the docs/sql.md cookbook,
+// statistics, records out and in, retention, and following the journal —
+// through the public API (journal.hpp, inspect.hpp).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <runjournal/journal.hpp>
+#include <runjournal/json.hpp>
+
+#include "test_support.hpp"
+
+namespace {
+
+using nlohmann::json;
+using runjournal::ErrorCode;
+using runjournal::Event;
+using runjournal::Journal;
+using runjournal::Run;
+using runjournal::SqlValue;
+using runjournal::test::TempDir;
+
+constexpr std::int64_t kStart = 1'700'000'000'000;  // 2023-11-14T22:13:20.000Z
+
+runjournal::Options test_options() {
+  runjournal::Options options;
+  options.clock = runjournal::test::StepClock{kStart};
+  return options;
+}
+
+// The journal docs/sql.md describes: run-a completed (5 events), run-b
+// failed (3), run-c executing (3); positions 1-5, 6-8, 9-11.
+Journal known_journal(const std::filesystem::path& path) {
+  Journal j = Journal::open(path, test_options());
+  j.create_run({.session_id = "s1", .prompt = "find it", .run_id = "run-a"});
+  j.append("run-a", "run_started");
+  j.append("run-a", "tool_called", {{"tool_name", "search"}, {"args", {{"q", "sqlite"}}}});
+  j.append("run-a", "tool_called", {{"tool_name", "read_file"}});
+  j.append("run-a", "run_completed", {{"result_text", "done"}});
+  j.create_run({.session_id = "s1", .prompt = "fail", .run_id = "run-b"});
+  j.append("run-b", "tool_called", {{"tool_name", "search"}});
+  j.append("run-b", "run_failed", {{"error", "boom"}});
+  j.create_run({.session_id = "s2", .prompt = "still going", .run_id = "run-c"});
+  j.append("run-c", "run_started");
+  j.append("run-c", "tool_called", {{"tool_name", "search"}});
+  return j;
+}
+
+// Unix ms as the views show them: 2023-11-14T22:13:20.000Z.
+std::string iso(std::int64_t ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> when{milliseconds{ms}};
+  const sys_days day = floor<days>(when);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> t{when - day};
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<long>(t.hours().count()), static_cast<long>(t.minutes().count()),
+                static_cast<long>(t.seconds().count()), static_cast<long>(t.subseconds().count()));
+  return text;
+}
+
+std::string file_state(const std::filesystem::path& db) {
+  return runjournal::test::read_file(db) + "|wal|" + runjournal::test::read_file(db.string() + "-wal");
+}
+
+ErrorCode sql_error(const Journal& j, const std::string& query) {
+  try {
+    j.sql(query);
+  } catch (const runjournal::Error& e) {
+    return e.code();
+  }
+  FAIL("query was not refused: " << query);
+  return ErrorCode::Io;
+}
+
+// A run and its events with the importing journal's positions taken out.
+json without_positions(const Run& run, const std::vector<Event>& events) {
+  json r = runjournal::to_json(run);
+  r.erase("first_position");
+  r.erase("last_position");
+  json es = json::array();
+  for (const Event& e : events) {
+    json x = runjournal::to_json(e);
+    x.erase("position");
+    es.push_back(x);
+  }
+  return {{"run", r}, {"events", es}};
+}
+
+}  // namespace
+
+TEST_CASE("sql refuses every write, ATTACH, VACUUM, transactions, state pragmas and extensions; the file is unchanged") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const std::string before = file_state(dir.file("j.db"));
+  const std::vector<std::string> refused = {
+      "INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) VALUES (99, 'x', 1, 1, 'k', '{}')",
+      "UPDATE runs SET status = 'failed'",
+      "DELETE FROM events",
+      "WITH x AS (SELECT 1) DELETE FROM runs",
+      "CREATE TABLE t (x)",
+      "CREATE TEMP TABLE t (x)",
+      "CREATE VIEW v AS SELECT 1",
+      "CREATE INDEX i ON events (kind)",
+      "DROP TABLE events",
+      "DROP VIEW runs_readable",
+      "ALTER TABLE runs ADD COLUMN x",
+      "ATTACH DATABASE '" + dir.file("other.db").string() + "' AS other",
+      "DETACH DATABASE main",
+      "VACUUM",
+      "VACUUM INTO '" + dir.file("copy.db").string() + "'",
+      "BEGIN",
+      "BEGIN IMMEDIATE",
+      "COMMIT",
+      "ROLLBACK",
+      "SAVEPOINT s",
+      "RELEASE s",
+      "REINDEX",
+      "ANALYZE",
+      "PRAGMA writable_schema = ON",
+      "PRAGMA journal_mode = DELETE",
+      "PRAGMA user_version = 99",
+      "PRAGMA application_id = 1",
+      "PRAGMA query_only = OFF",
+      "PRAGMA auto_vacuum = NONE",
+      "PRAGMA wal_checkpoint(TRUNCATE)",
+      "PRAGMA incremental_vacuum",
+      "SELECT load_extension('/nonexistent')",
+      "SELECT 1; SELECT 2",
+      "SELECT 1; DELETE FROM events",
+      "",
+      "-- only a comment",
+  };
+  for (const std::string& query : refused) {
+    INFO("query: " << query);
+    CHECK(sql_error(j, query) == ErrorCode::InvalidArgument);
+  }
+  CHECK(file_state(dir.file("j.db")) == before);
+  CHECK_FALSE(std::filesystem::exists(dir.file("other.db")));
+  CHECK_FALSE(std::filesystem::exists(dir.file("copy.db")));
+  CHECK(j.last_position() == 11);
+}
+
+TEST_CASE("sql allows reads, introspection pragmas and a trailing comment") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  CHECK(j.sql("SELECT count(*) AS n FROM events; -- all of them").rows.at(0).at(0).integer == 11);
+  CHECK(j.sql("PRAGMA table_info(runs)").rows.size() >= 19);
+  CHECK(j.sql("PRAGMA user_version").rows.at(0).at(0).integer >= 2);
+  CHECK(j.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT sum(x) FROM c")
+            .rows.at(0)
+            .at(0)
+            .integer == 5050);
+}
+
+TEST_CASE("a runaway query is stopped by the time limit") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    j.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+          {.timeout = std::chrono::milliseconds(200)});
+    FAIL("the endless query returned");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == ErrorCode::TimedOut);
+    CHECK(std::string(e.what()).find("time limit") != std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+}
+
+TEST_CASE("sql returns typed values and JSON columns as JSON") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const runjournal::SqlResult r = j.sql(
+      "SELECT position, payload, 1.5 AS half, NULL AS nil, x'00ff' AS bytes, 'plain' AS word, "
+      "json_object('a', 1) AS made FROM events WHERE position = 3");
+  REQUIRE(r.columns == std::vector<std::string>{"position", "payload", "half", "nil", "bytes", "word", "made"});
+  REQUIRE(r.rows.size() == 1);
+  const auto& row = r.rows[0];
+  CHECK(row[0].type == SqlValue::Type::Integer);
+  CHECK(row[0].integer == 3);
+  CHECK(row[1].type == SqlValue::Type::Json);
+  CHECK(row[1].json.at("args").at("q") == "sqlite");
+  CHECK(row[2].type == SqlValue::Type::Real);
+  CHECK(row[2].real == 1.5);
+  CHECK(row[3].type == SqlValue::Type::Null);
+  CHECK(row[4].type == SqlValue::Type::Blob);
+  CHECK(row[4].text == std::string("\x00\xff", 2));
+  CHECK(row[5].type == SqlValue::Type::Text);
+  CHECK(row[6].type == SqlValue::Type::Json);
+  CHECK(row[6].json == json{{"a", 1}});
+  // A prompt is text even when it looks like JSON.
+  j.create_run({.session_id = "s9", .prompt = "[1, 2]", .run_id = "run-json-prompt"});
+  CHECK(j.sql("SELECT prompt FROM runs WHERE run_id = 'run-json-prompt'").rows.at(0).at(0).type ==
+        SqlValue::Type::Text);
+}
+
+TEST_CASE("runs_readable shows ISO times and durations") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const auto r = j.sql(
+      "SELECT v.run_id, v.created_at, v.finished_at, v.duration_s, v.status, r.created_at_ms, r.finished_at_ms "
+      "FROM runs_readable AS v JOIN runs AS r USING (run_id) ORDER BY v.first_position");
+  REQUIRE(r.rows.size() == 3);
+  CHECK(r.rows[0][1].text == "2023-11-14T22:13:20.000Z");
+  CHECK(r.rows[0][1].text == iso(r.rows[0][5].integer));
+  CHECK(r.rows[0][2].text == iso(r.rows[0][6].integer));
+  CHECK(r.rows[0][3].real == doctest::Approx(static_cast<double>(r.rows[0][6].integer - r.rows[0][5].integer) / 1000.0));
+  CHECK(r.rows[0][3].real > 0);
+  CHECK(r.rows[2][2].type == SqlValue::Type::Null);  // run-c is live
+  CHECK(r.rows[2][3].type == SqlValue::Type::Null);
+}
+
+TEST_CASE("events_timeline shows each event's time; runs_stuck lists only live runs quiet for ten minutes") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const auto timeline = j.sql(
+      "SELECT t.position, t.time, t.kind, e.ts_ms FROM events_timeline AS t JOIN events AS e USING (position) "
+      "WHERE t.run_id = 'run-b' ORDER BY t.seq");
+  REQUIRE(timeline.rows.size() == 3);
+  CHECK(timeline.rows[0][1].text == iso(timeline.rows[0][3].integer));
+  CHECK(timeline.rows[0][1].text.rfind("2023-11-14T22:13:20.", 0) == 0);
+  CHECK(timeline.rows[2][2].text == "run_failed");
+  // A live run with a fresh event (the system clock) is not stuck.
+  Journal fresh = Journal::open(dir.file("j.db"));
+  fresh.create_run({.session_id = "s3", .run_id = "run-fresh"});
+  const auto stuck = j.sql("SELECT run_id, status, quiet_s FROM runs_stuck ORDER BY run_id");
+  REQUIRE(stuck.rows.size() == 1);
+  CHECK(stuck.rows[0][0].text == "run-c");
+  CHECK(stuck.rows[0][2].integer > 600);
+}
+
+TEST_CASE("every query in docs/sql.md runs and returns the rows it promises") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const std::string doc = runjournal::test::read_file(std::string(RUNJOURNAL_SOURCE_DIR) + "/docs/sql.md");
+  const std::regex block("```sql\n([\\s\\S]*?)```");
+  const std::regex promise("-- test journal: ([0-9]+) rows");
+  int queries = 0;
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), block); it != std::sregex_iterator(); ++it) {
+    const std::string query = (*it)[1];
+    INFO("query: " << query);
+    std::smatch expected;
+    REQUIRE(std::regex_search(query, expected, promise));
+    const runjournal::SqlResult result = j.sql(query);
+    CHECK(result.rows.size() == std::stoul(expected[1]));
+    ++queries;
+  }
+  CHECK(queries >= 12);
+}
+
+TEST_CASE("stats reports the known journal's figures") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const runjournal::JournalStats s = j.stats();
+  CHECK(s.runs == 3);
+  CHECK(s.runs_by_status.at("completed") == 1);
+  CHECK(s.runs_by_status.at("failed") == 1);
+  CHECK(s.runs_by_status.at("executing") == 1);
+  CHECK(s.runs_by_status.at("cancelled") == 0);
+  CHECK(s.runs_by_status.size() == 8);
+  CHECK(s.events == 11);
+  CHECK(s.first_position == 1);
+  CHECK(s.last_position == 11);
+  CHECK(s.assigned_position == 11);
+  CHECK(s.file_bytes == static_cast<std::int64_t>(std::filesystem::file_size(dir.file("j.db"))));
+  CHECK(s.page_size > 0);
+  CHECK(s.page_count > 0);
+  CHECK(s.schema_version >= 2);
+  CHECK(s.projector_version >= 1);
+  CHECK(s.sqlite_version == std::string(runjournal::sqlite_version()));
+}
+
+TEST_CASE("export then import into an empty journal gives every run and event back, unicode and nested JSON included") {
+  TempDir dir;
+  Journal a = known_journal(dir.file("a.db"));
+  a.create_run({.session_id = "s-ü", .prompt = "naïve 日本語 🚀 \"quoted\"\n", .run_id = "run-ü",
+                .inputs = json{{"deep", {{"list", {1, 2.5, "three", nullptr, json::object()}}}}},
+                .metadata = json{{"tags", {"a", "b"}}}});
+  a.append("run-ü", "tool_called", {{"text", "tab\there \\ back \u00e9"}, {"nested", {{"a", {{"b", {{"c", 1}}}}}}}},
+           {.idempotency_key = "k-1"});
+  a.append("run-ü", "run_completed", {{"outputs", {{"answer", "42 ✓"}}}});
+  std::stringstream file;
+  a.records([&](const runjournal::RunRecord& r) { file << runjournal::record_to_line(r) << '\n'; });
+
+  Journal b = Journal::open(dir.file("b.db"));
+  const runjournal::ImportReport report = b.import_records(file);
+  CHECK(report.runs_imported == 4);
+  CHECK(report.events_imported == 14);
+  for (const Run& run : a.runs()) {
+    INFO("run " << run.run_id);
+    const std::optional<Run> copy = b.run(run.run_id);
+    REQUIRE(copy);
+    CHECK(without_positions(*copy, b.events(run.run_id)) == without_positions(run, a.events(run.run_id)));
+  }
+  CHECK(b.runs().size() == 4);
+  CHECK(b.verify().ok());
+}
+
+TEST_CASE("an import with a seq gap is refused, named by its line, and writes nothing") {
+  TempDir dir;
+  Journal a = known_journal(dir.file("a.db"));
+  std::string good, bad;
+  a.records([&](const runjournal::RunRecord& r) {
+    good += runjournal::record_to_line(r) + "\n";
+    runjournal::RunRecord gap = r;
+    if (gap.run.run_id == "run-b") gap.events.erase(gap.events.begin() + 1);  // seq 1, 3
+    bad += runjournal::record_to_line(gap) + "\n";
+  });
+  Journal b = Journal::open(dir.file("b.db"));
+  std::istringstream in(bad);
+  try {
+    b.import_records(in);
+    FAIL("a gap was accepted");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == ErrorCode::InvalidArgument);
+    CHECK(std::string(e.what()).find("line 2") != std::string::npos);
+  }
+  CHECK(b.last_position() == 0);
+  CHECK(b.runs().empty());
+  // Not JSON, and a record missing its events, are refused the same way.
+  std::istringstream not_json(good + "{oops\n");
+  CHECK_THROWS_WITH_AS(b.import_records(not_json), doctest::Contains("line 4"), runjournal::Error);
+  std::istringstream no_events("{\"run\": {}}\n");
+  CHECK_THROWS_AS(b.import_records(no_events), runjournal::Error);
+  CHECK(b.last_position() == 0);
+}
+
+TEST_CASE("importing a run that exists skips it when identical and refuses it when different; never duplicates") {
+  TempDir dir;
+  Journal a = known_journal(dir.file("a.db"));
+  std::string lines;
+  a.records([&](const runjournal::RunRecord& r) { lines += runjournal::record_to_line(r) + "\n"; });
+  Journal b = Journal::open(dir.file("b.db"));
+  std::istringstream first(lines);
+  CHECK(b.import_records(first).runs_imported == 3);
+  std::istringstream again(lines);
+  const runjournal::ImportReport second = b.import_records(again);
+  CHECK(second.runs_imported == 0);
+  CHECK(second.runs_skipped == 3);
+  CHECK(b.last_position() == 11);
+
+  a.append("run-c", "tool_called", {{"tool_name", "more"}});
+  std::string changed;
+  a.records([&](const runjournal::RunRecord& r) { changed += runjournal::record_to_line(r) + "\n"; },
+            std::string("run-c"));
+  std::istringstream different(changed);
+  CHECK_THROWS_WITH_AS(b.import_records(different), doctest::Contains("line 1"), runjournal::Error);
+  std::istringstream twice(changed + changed);
+  try {
+    Journal c = Journal::open(dir.file("c.db"));
+    c.import_records(twice);
+    FAIL("a run twice in one file was accepted");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == ErrorCode::AlreadyExists);
+    CHECK(std::string(e.what()).find("line 2") != std::string::npos);
+  }
+  CHECK(b.events("run-c").size() == 3);
+}
+
+TEST_CASE("prune removes old finished runs, archives them, never touches live runs, and never reuses positions") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));  // finished in 2023
+  // A run that finished just now stays; so does the live run-c.
+  Journal now = Journal::open(dir.file("j.db"));
+  now.create_run({.session_id = "s4", .run_id = "run-new"});
+  now.append("run-new", "run_completed");
+  // The newest events are a finished old run's: removing them must not
+  // let their positions be handed out again.
+  j.create_run({.session_id = "s5", .run_id = "run-last"});
+  j.append("run-last", "run_cancelled");
+  const std::int64_t highest = j.last_position();
+
+  const runjournal::PruneReport report =
+      j.prune({.finished_before_ms = kStart + 1'000'000, .archive = dir.file("archive.jsonl"),
+               .runs_per_transaction = 1});
+  CHECK(report.runs == 3);  // run-a, run-b, run-last
+  CHECK(report.events == 10);
+  CHECK_FALSE(j.run("run-a"));
+  CHECK_FALSE(j.run("run-last"));
+  CHECK(j.events("run-a").empty());
+  REQUIRE(j.run("run-c"));
+  CHECK(j.events("run-c").size() == 3);
+  CHECK(j.run("run-new"));
+  CHECK(j.verify().ok());
+
+  const Event next = j.append("run-c", "tool_called");
+  CHECK(next.position == highest + 1);
+  CHECK(j.stats().assigned_position == highest + 1);
+
+  // The archive holds exactly the removed runs and imports back.
+  std::ifstream archive(dir.file("archive.jsonl"));
+  Journal restored = Journal::open(dir.file("restored.db"));
+  CHECK(restored.import_records(archive).runs_imported == 3);
+  CHECK(restored.events("run-a").size() == 5);
+}
+
+TEST_CASE("prune gives freed pages back to the file system") {
+  TempDir dir;
+  Journal j = Journal::open(dir.file("j.db"), test_options());
+  const std::string big(4000, 'x');
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "run-" + std::to_string(i);
+    j.create_run({.session_id = "s", .run_id = id});
+    j.append(id, "tool_called", {{"blob", big}});
+    j.append(id, "run_completed");
+  }
+  const std::int64_t pages_before = j.stats().page_count;
+  const runjournal::PruneReport report = j.prune({.finished_before_ms = kStart + 1'000'000});
+  CHECK(report.runs == 50);
+  CHECK(report.pages_freed > 0);
+  CHECK(j.stats().free_pages == 0);
+  CHECK(j.stats().page_count < pages_before);
+}
+
+TEST_CASE("parse_cutoff reads ISO-8601 times and ages, and refuses anything else") {
+  const std::int64_t now = kStart;
+  CHECK(runjournal::parse_cutoff("30d", now) == now - 30LL * 86'400'000);
+  CHECK(runjournal::parse_cutoff("12h", now) == now - 12LL * 3'600'000);
+  CHECK(runjournal::parse_cutoff("15m", now) == now - 15LL * 60'000);
+  CHECK(runjournal::parse_cutoff("2023-11-14T22:13:20Z", 0) == kStart);
+  CHECK(runjournal::parse_cutoff("2023-11-14T22:13:20.250Z", 0) == kStart + 250);
+  CHECK(runjournal::parse_cutoff("2023-11-15T00:13:20+02:00", 0) == kStart);
+  CHECK(runjournal::parse_cutoff("2023-11-14", 0) == kStart - (22 * 3600 + 13 * 60 + 20) * 1000LL);
+  for (const char* bad : {"", "30", "d", "30x", "2023-13-01", "2023-02-30", "yesterday", "2023-11-14T25:00Z"}) {
+    INFO("cut-off: " << bad);
+    CHECK_THROWS_AS(runjournal::parse_cutoff(bad, now), runjournal::Error);
+  }
+}
+
+TEST_CASE("follow delivers what another connection commits, in order, as it lands") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  std::vector<std::int64_t> seen;
+  std::mutex mu;
+  std::atomic<bool> stop{false};
+  std::thread follower([&] {
+    Journal reader = Journal::open(dir.file("j.db"));
+    reader.follow(
+        9,
+        [&](const Event& e) {
+          std::lock_guard lock(mu);
+          seen.push_back(e.position);
+          return true;
+        },
+        [&] { return !stop.load(); }, std::chrono::milliseconds(5));
+  });
+  for (int i = 0; i < 200; ++i) j.append("run-c", "tool_called", {{"i", i}});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    {
+      std::lock_guard lock(mu);
+      if (seen.size() >= 202 || std::chrono::steady_clock::now() > deadline) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  follower.join();
+  REQUIRE(seen.size() == 202);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<std::int64_t>(10 + i));
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# tools/check_install.sh [BUILD_DIR]   (default: build, already built)
+#
+# What a user of the library gets, checked from the outside (tools/check.sh
+# runs it after the tests):
+#   1. `cmake --install` into a scratch prefix; a consumer project finds it
+#      with find_package(runjournal) and runs DESIGN.md's embedding example;
+#   2. the same example compiled by hand with `pkg-config --static runjournal`;
+#   3. a consumer that add_subdirectory()s the source tree;
+#   4. `cpack -G DEB`: both packages unpacked into a scratch root (dpkg -x),
+#      `runjournal --version` run from there, and the find_package consumer
+#      built against the unpacked development package.
+# Everything goes to a temporary directory that is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$(pwd)
+build=$(cd "${1:-build}" && pwd)
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+[ -n "$version" ] || { echo "check_install: no project version in $build/CMakeCache.txt" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/runjournal-install.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+step() { echo "check_install: $*"; }
+
+step "1. cmake --install into a scratch prefix, find_package consumer"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+test -x "$work/prefix/bin/runjournal"
+cmake -S tests/consumer/find_package -B "$work/find_package" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/find_package" >/dev/null
+"$work/find_package/runjournal-consumer" "$work/find_package.journal"
+
+step "2. pkg-config --static consumer"
+pc_path=$(dirname "$(find "$work/prefix" -name runjournal.pc)")
+pc_flags=$(PKG_CONFIG_PATH="$pc_path" pkg-config --cflags --libs --static runjournal)
+c++ -std=c++20 -o "$work/pkg_config_consumer" tests/consumer/embedding_example.cpp $pc_flags
+"$work/pkg_config_consumer" "$work/pkg_config.journal"
+
+step "3. add_subdirectory consumer (builds the library from source)"
+cmake -S tests/consumer/add_subdirectory -B "$work/add_subdirectory" -G Ninja \
+  -DRUNJOURNAL_SOURCE_DIR="$src" >/dev/null
+cmake --build "$work/add_subdirectory" -j 2 >/dev/null
+"$work/add_subdirectory/runjournal-consumer" "$work/add_subdirectory.journal"
+
+step "4. cpack -G DEB, unpacked into a scratch root"
+(cd "$build" && cpack -G DEB -B "$work/packages" >/dev/null)
+for deb in "$work"/packages/*.deb; do
+  dpkg-deb --field "$deb" Package Version Depends | sed 's/^/  /'
+  dpkg -x "$deb" "$work/root"
+done
+out=$("$work/root/usr/bin/runjournal" --version)
+[ "$out" = "runjournal $version" ] || { echo "check_install: --version printed '$out'" >&2; exit 1; }
+echo "  $out (from the unpacked package)"
+cmake -S tests/consumer/find_package -B "$work/deb_consumer" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/root/usr" -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF >/dev/null
+grep -q "runjournal_DIR:PATH=$work/root/usr" "$work/deb_consumer/CMakeCache.txt" \
+  || { echo "check_install: the consumer did not find the packaged config" >&2; exit 1; }
+cmake --build "$work/deb_consumer" >/dev/null
+"$work/deb_consumer/runjournal-consumer" "$work/deb_consumer.journal"
+step "all passed"

@@ -1,0 +1,172 @@
+// data_verbs.cpp — export, import, prune: moving whole runs in and out.
+//
+// The record format is JSON Lines, one whole run per line (Journal::records,
+// runjournal/inspect.hpp). Import is all-or-nothing in the library; this
+// file opens files, parses option values and prints what happened.
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "verbs.hpp"
+
+namespace runjournal::cli {
+namespace {
+
+struct ExportArgs {
+  std::string db, run, output;
+  CLI::Option* run_option = nullptr;
+  CLI::Option* output_option = nullptr;
+};
+
+int export_runs(const ExportArgs& args) {
+  Journal journal = open_existing(args.db);
+  std::optional<std::string> run_id;
+  if (args.run_option->count() > 0) run_id = args.run;
+  const bool to_file = args.output_option->count() > 0 && args.output != "-";
+  std::ofstream file;
+  if (to_file) {
+    file.open(args.output, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file) throw CliError(fmt::format("cannot write {}", args.output));
+  }
+  std::ostream& out = to_file ? file : std::cout;
+  std::int64_t runs = 0, events = 0;
+  {
+    TerminalProgress progress("exporting", "runs");
+    journal.records(
+        [&](const RunRecord& record) {
+          out << record_to_line(record) << '\n';
+          if (!out) throw CliError(fmt::format("cannot write {}", to_file ? args.output : "to stdout"));
+          ++runs;
+          events += static_cast<std::int64_t>(record.events.size());
+        },
+        run_id, progress.callback());
+  }
+  if (to_file) {
+    file.close();
+    if (!file) throw CliError(fmt::format("cannot write {}", args.output));
+    std::cout << fmt::format("exported {} runs ({} events) to {}\n", runs, events, args.output);
+  }
+  return kExitOk;
+}
+
+void add_export(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd = app.add_subcommand("export", "Write whole runs as JSON Lines: one run and its events per line");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  args->run_option = cmd->add_option("--run", args->run, "only this run");
+  args->output_option = cmd->add_option("-o,--output", args->output, "write to FILE instead of stdout");
+  cmd->footer(examples({"runjournal export agent.journal -o runs.jsonl",
+                        "runjournal export agent.journal --run r42 | runjournal import other.journal -"}));
+  verbs.push_back({cmd, [args] { return export_runs(*args); }});
+}
+
+struct ImportArgs {
+  std::string db, file;
+  bool json = false;
+};
+
+int import_runs(const ImportArgs& args) {
+  Journal journal = open_existing(args.db);
+  std::ifstream file;
+  if (args.file != "-") {
+    file.open(args.file, std::ios::in | std::ios::binary);
+    if (!file) throw CliError(fmt::format("cannot read {}", args.file));
+  }
+  std::istream& in = args.file == "-" ? std::cin : file;
+  ImportReport report;
+  {
+    TerminalProgress progress("importing", "bytes");
+    report = journal.import_records(in, progress.callback());
+  }
+  if (args.json) {
+    print_json({{"runs_imported", report.runs_imported},
+                {"runs_skipped", report.runs_skipped},
+                {"events_imported", report.events_imported}});
+  } else {
+    std::cout << fmt::format("imported {} runs ({} events); skipped {} already present\n", report.runs_imported,
+                             report.events_imported, report.runs_skipped);
+  }
+  return kExitOk;
+}
+
+void add_import(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<ImportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "import", "Add whole runs from JSON Lines (as export writes them): all of them or, on any bad line, none");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  cmd->add_option("FILE", args->file, "JSON Lines file, or - for stdin")->required();
+  cmd->add_flag("--json", args->json, "print the counts as a JSON object");
+  cmd->footer(examples({"runjournal import agent.journal runs.jsonl",
+                        "runjournal export old.journal | runjournal import new.journal -"}));
+  verbs.push_back({cmd, [args] { return import_runs(*args); }});
+}
+
+struct PruneArgs {
+  std::string db, finished_before, archive;
+  bool json = false;
+  CLI::Option* archive_option = nullptr;
+};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int prune(const PruneArgs& args) {
+  PruneOptions options;
+  try {
+    options.finished_before_ms = parse_cutoff(args.finished_before, now_ms());
+  } catch (const Error& e) {
+    throw UsageError(fmt::format("--finished-before: {}", e.what()));
+  }
+  if (args.archive_option->count() > 0) options.archive = args.archive;
+  Journal journal = open_existing(args.db);
+  PruneReport report;
+  {
+    TerminalProgress progress("pruning", "runs");
+    report = journal.prune(options, progress.callback());
+  }
+  if (args.json) {
+    print_json({{"runs", report.runs}, {"events", report.events}, {"pages_freed", report.pages_freed}});
+  } else {
+    std::cout << fmt::format("removed {} runs ({} events){}; gave back {} pages\n", report.runs, report.events,
+                             options.archive ? fmt::format(", archived to {}", args.archive) : "",
+                             report.pages_freed);
+  }
+  return kExitOk;
+}
+
+void add_prune(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<PruneArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "prune", "Remove finished runs (events and row) that finished before TIME; live runs are never touched");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  cmd->add_option("--finished-before", args->finished_before,
+                  "an ISO-8601 time (2025-01-31, 2025-01-31T12:00:00Z) or an age (30d, 12h, 15m)")
+      ->required();
+  args->archive_option =
+      cmd->add_option("--archive", args->archive, "append the removed runs to this JSON Lines file first");
+  cmd->add_flag("--json", args->json, "print the counts as a JSON object");
+  cmd->footer(examples({"runjournal prune agent.journal --finished-before 30d",
+                        "runjournal prune agent.journal --finished-before 2025-01-01 --archive 2024.jsonl"}));
+  verbs.push_back({cmd, [args] { return prune(*args); }});
+}
+
+}  // namespace
+
+void add_data_verbs(CLI::App& app, std::vector<Verb>& verbs) {
+  add_export(app, verbs);
+  add_import(app, verbs);
+  add_prune(app, verbs);
+}
+
+}  // namespace runjournal::cli
