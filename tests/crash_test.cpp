@@ -183,7 +183,11 @@ void crash_loop(const std::string& durability) {
     // appends may have added to the run since).
     std::map<std::string, std::int64_t> counts;
     for (const auto& e : events) ++counts[e.run_id];
-    for (const auto& [run, n] : imported) CHECK_MESSAGE(counts[run] >= n, "imported run " << run << " is partial");
+    for (const auto& entry : imported) {
+      // Not a structured binding: CHECK_MESSAGE captures in a lambda, and
+      // clang 14 cannot capture one.
+      CHECK_MESSAGE(counts[entry.first] >= entry.second, "imported run " << entry.first << " is partial");
+    }
   }
   std::ostringstream during;
   for (const auto& [op, n] : tally.killed_during) during << " " << op << "=" << n;

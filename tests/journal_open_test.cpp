@@ -156,7 +156,10 @@ TEST_CASE("a file that is not SQLite is NotAJournal and left byte-identical") {
       {"the SQLite magic followed by garbage", std::string("SQLite format 3\0", 16) + random},
   };
   for (const auto& [what, content] : files) {
-    INFO(std::string(what));
+    // A named copy: doctest's INFO captures in a lambda, and clang 14 cannot
+    // capture a structured binding.
+    const std::string what_name(what);
+    INFO(what_name);
     const fs::path path = dir.file("not-a-journal");
     write_file(path, content);
     const std::optional<ErrorCode> code = open_error(path);

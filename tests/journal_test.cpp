@@ -503,7 +503,10 @@ TEST_CASE("a batch whose third event fails validation writes nothing and leaves 
       {"run_created without session_id", {.run_id = "n", .kind = "run_created", .payload = {{"prompt", "p"}}}},
   };
   for (const auto& [what, third] : bad) {
-    INFO(std::string(what));
+    // A named copy: doctest's INFO captures in a lambda, and clang 14 cannot
+    // capture a structured binding.
+    const std::string what_name(what);
+    INFO(what_name);
     const std::vector<NewEvent> batch = {{.run_id = "r", .kind = "tool_called"},
                                          {.run_id = "r", .kind = "run_completed"},
                                          third};
@@ -642,9 +645,13 @@ TEST_CASE("a payload value that JSON text cannot hold (NaN, infinity, binary) is
       {"binary", json::binary({1, 2, 3})},
   };
   for (const auto& [what, value] : values) {
-    INFO(std::string(what));
+    // A named copy: doctest's INFO captures in a lambda, and clang 14 cannot
+    // capture a structured binding.
+    const std::string what_name(what);
+    const json& bad_value = value;
+    INFO(what_name);
     const State before = state_of(j);
-    CHECK(code_of([&] { j.append("r", "note", {{"x", value}}); }) == ErrorCode::InvalidArgument);
+    CHECK(code_of([&] { j.append("r", "note", {{"x", bad_value}}); }) == ErrorCode::InvalidArgument);
     CHECK(state_of(j) == before);
   }
 }
@@ -1186,7 +1193,10 @@ TEST_CASE("no read holds a snapshot open after it returns") {
       {"verify", [&] { j.verify(); }},
   };
   for (const auto& [what, read] : reads) {
-    INFO(std::string(what));
+    // A named copy: doctest's INFO captures in a lambda, and clang 14 cannot
+    // capture a structured binding.
+    const std::string what_name(what);
+    INFO(what_name);
     j.append("bravo", "tool_called");  // fresh WAL content for the checkpoint to wait on
     read();
     CHECK(no_snapshot_held(path));

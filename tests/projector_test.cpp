@@ -437,7 +437,10 @@ TEST_CASE("every event is counted with its seq, position and timestamp") {
       {"run_cancelled", "{}"},
   }};
   for (const auto& [kind, payload] : later) {
-    INFO("kind ", std::string(kind));
+    // INFO captures by reference in a lambda; clang 14 cannot capture a
+    // structured binding, so name a copy.
+    const std::string kind_name(kind);
+    INFO("kind ", kind_name);
     const Run before = feed.run();
     const OwnedEvent& event = feed.apply(std::string(kind), std::string(payload));
     check_counted(before, feed.run(), event);
