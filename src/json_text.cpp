@@ -76,14 +76,6 @@ std::string dump_json(const nlohmann::json& value, std::string_view what) {
   }
 }
 
-nlohmann::json parse_json(std::string_view text, std::string_view what) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not valid JSON: {}", what, e.what()));
-  }
-}
-
 nlohmann::json parse_stored_json(std::string_view text, std::string_view what) {
   try {
     return nlohmann::json::parse(text);

@@ -25,10 +25,6 @@ void require_representable(const nlohmann::json& value, std::string_view what);
 // string inside it is not valid UTF-8.
 std::string dump_json(const nlohmann::json& value, std::string_view what);
 
-// Parses JSON text. Throws Error(InvalidArgument) naming `what` when it is
-// not valid JSON (nlohmann's parser also rejects ill-formed UTF-8).
-nlohmann::json parse_json(std::string_view text, std::string_view what);
-
 // Parses JSON text read back from the file; malformed text there means the
 // file was tampered with: Error(Corrupt).
 nlohmann::json parse_stored_json(std::string_view text, std::string_view what);
