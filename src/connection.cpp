@@ -111,26 +111,31 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
                                      (std::int64_t{static_cast<unsigned char>(header[69])} << 16) |
                                      (std::int64_t{static_cast<unsigned char>(header[70])} << 8) |
                                      std::int64_t{static_cast<unsigned char>(header[71])};
-  if (header_application_id == 0 || header_application_id == kApplicationId) {
-    translate_errors(fmt::format("inspecting {}", path), [&] {
-      SQLite::Database probe(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
-      try {
-        query_int(probe, "SELECT count(*) FROM sqlite_schema");
-      } catch (const SQLite::Exception& e) {
-        if (e.getExtendedErrorCode() != SQLITE_READONLY_ROLLBACK) throw;
-        SQLite::Database rw(path.string(), SQLite::OPEN_READWRITE, 5000, vfs);
-        query_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
-      }
-    });
-  }
-
   return translate_errors(fmt::format("inspecting {}", path), [&] {
     SQLite::Database db(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
     sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-    const std::int64_t application_id = query_int(db, "PRAGMA application_id");
+    // The first read is a pragma, not a query of sqlite_schema: the
+    // application id and user version come from the header without SQLite
+    // parsing the whole schema, which the writer connection does anyway.
+    std::int64_t application_id = 0;
+    try {
+      application_id = query_int(db, "PRAGMA application_id");
+    } catch (const SQLite::Exception& e) {
+      // Only when the header says the file is ours (or not yet anyone's):
+      // a foreign database is left untouched.
+      if (e.getExtendedErrorCode() != SQLITE_READONLY_ROLLBACK ||
+          (header_application_id != 0 && header_application_id != kApplicationId)) {
+        throw;
+      }
+      {
+        SQLite::Database rw(path.string(), SQLite::OPEN_READWRITE, 5000, vfs);
+        query_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
+      }
+      application_id = query_int(db, "PRAGMA application_id");
+    }
     const std::int64_t user_version = query_int(db, "PRAGMA user_version");
-    const std::int64_t objects = query_int(db, "SELECT count(*) FROM sqlite_schema");
-    if (application_id == 0 && user_version == 0 && objects == 0) {  // an empty SQLite file
+    if (application_id == 0 && user_version == 0 &&
+        query_int(db, "SELECT count(*) FROM sqlite_schema") == 0) {  // an empty SQLite file
       if (!create) throw Error(ErrorCode::NotFound, fmt::format("{} is an empty database: no journal there yet", path));
       return true;
     }

@@ -22,6 +22,8 @@ int user_version(SQLite::Database& db) {
 int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
 void migrate(SQLite::Database& db) {
+  // The usual open: up to date, one read, no lock.
+  if (translate_errors("reading user_version", [&] { return user_version(db); }) == latest_schema_version()) return;
   for (const Migration& migration : migrations()) {
     translate_errors(fmt::format("migration {:04}_{}", migration.version, migration.name), [&] {
       // Cheap check outside a transaction first, so that opening an

@@ -190,8 +190,9 @@ std::string_view canonical_kind(std::string_view kind) noexcept {
   return k ? k->canonical : kind;
 }
 
-void project(std::optional<Run>& run, const EventView& event) {
+RowChange project(std::optional<Run>& run, const EventView& event) {
   const KindClass kind_class = classify_kind(event.kind);
+  RowChange change = RowChange::Row;
   if (!run) {
     if (kind_class != KindClass::RunCreated || event.seq != 1) {
       throw Error(ErrorCode::Corrupt,
@@ -200,13 +201,23 @@ void project(std::optional<Run>& run, const EventView& event) {
                               event.run_id, event.kind, event.seq, event.position));
     }
     run = created_run(event);
-  } else if (!is_terminal(run->status)) {
+  } else if (is_terminal(run->status)) {
+    change = RowChange::Counters;  // a late event is counted, nothing more
+  } else {
+    const RunStatus before = run->status;
     apply_live(*run, kind_class, event);
+    // Of the live kinds, only these leave every field but the status alone
+    // (apply_live above); and the status may not have moved either.
+    const bool status_only = kind_class == KindClass::Activity || kind_class == KindClass::Other ||
+                             kind_class == KindClass::RunCreated || kind_class == KindClass::PlanningStarted ||
+                             kind_class == KindClass::VerifyingStarted;
+    if (status_only && run->status == before) change = RowChange::Counters;
   }
   run->event_count += 1;
   run->last_seq = event.seq;
   run->last_position = event.position;
   run->updated_at_ms = event.ts_ms;
+  return change;
 }
 
 }  // namespace runjournal::detail

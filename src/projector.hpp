@@ -55,10 +55,19 @@ struct EventView {
   std::string_view payload;  // a JSON object, as text
 };
 
-// Applies one event to the run. `run` is std::nullopt before the run's first
-// event, which must be run_created with seq 1; anything else there throws
-// Error(Corrupt). Payload fields of the wrong type are ignored rather than
-// fatal: a recorded event can always be replayed.
-void project(std::optional<Run>& run, const EventView& event);
+// What one event changed in its run's row. Most events of a long run
+// (tool calls, steps, tokens) move only the counters; the writer then
+// updates four integer columns instead of rewriting the row and its indexes.
+enum class RowChange {
+  Counters,  // event_count, last_seq, last_position and updated_at_ms only
+  Row,       // anything else as well (or the row is new)
+};
+
+// Applies one event to the run and says what it changed. `run` is
+// std::nullopt before the run's first event, which must be run_created with
+// seq 1; anything else there throws Error(Corrupt). Payload fields of the
+// wrong type are ignored rather than fatal: a recorded event can always be
+// replayed.
+RowChange project(std::optional<Run>& run, const EventView& event);
 
 }  // namespace runjournal::detail

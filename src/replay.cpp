@@ -146,7 +146,7 @@ const std::optional<Run>& ProjectionCache::get(const std::string& run_id) { retu
 
 const Run& ProjectionCache::apply(const EventView& event) {
   Entry& e = entry(std::string(event.run_id));
-  project(e.run, event);
+  if (project(e.run, event) == RowChange::Row) e.row_dirty = true;
   e.dirty = true;
   return *e.run;
 }
@@ -169,7 +169,9 @@ void ProjectionCache::end_undo(bool roll_back) {
 void ProjectionCache::flush() {
   for (auto& [run_id, e] : entries_) {
     if (!e.dirty) continue;
-    if (e.stored) {
+    if (e.stored && !e.row_dirty) {
+      store_.update_counters(*e.run);
+    } else if (e.stored) {
       store_.update(*e.run);
     } else {
       store_.insert(*e.run);
@@ -177,6 +179,7 @@ void ProjectionCache::flush() {
       ++inserted_;
     }
     e.dirty = false;
+    e.row_dirty = false;
   }
   if (entries_.size() > capacity_) entries_.clear();
 }

@@ -20,8 +20,10 @@
 
 namespace runjournal::detail {
 
-// A write-back cache of `runs` rows for one write transaction: a row is read
-// at most once, projected any number of times, and written once at flush().
+// A write-back cache of `runs` rows: a row is read at most once, projected
+// any number of times, and written once at flush(), with a four-column
+// update when only its counters moved. It serves one write transaction, or
+// (the writer's) a series of them while nothing else writes the file.
 // Past `capacity` runs it flushes and forgets, so replaying any history
 // needs bounded memory.
 class ProjectionCache {
@@ -39,6 +41,13 @@ class ProjectionCache {
   // was rolled back to its savepoint), end_undo(false) keeps the changes.
   void begin_undo();
   void end_undo(bool roll_back);
+  // Forgets every entry, flushed or not: after a rollback, or when the table
+  // may have changed behind the cache's back.
+  void clear() noexcept {
+    entries_.clear();
+    undo_.reset();
+  }
+  std::size_t size() const noexcept { return entries_.size(); }
   // Rows inserted by flush() so far (runs that had no row).
   std::int64_t inserted() const noexcept { return inserted_; }
 
@@ -46,7 +55,8 @@ class ProjectionCache {
   struct Entry {
     std::optional<Run> run;
     bool stored = false;  // a row exists in the table
-    bool dirty = false;
+    bool dirty = false;   // the row differs from the table's
+    bool row_dirty = false;  // ... in more than the counters (RowChange::Row)
   };
   Entry& entry(const std::string& run_id);
 

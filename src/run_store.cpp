@@ -26,6 +26,8 @@ constexpr const char* kUpdate =
     "error = ?8, status_reason = ?9, checkpoint_id = ?10, checkpoint = ?11, updated_at_ms = ?12, "
     "finished_at_ms = ?13, event_count = ?14, last_seq = ?15, last_position = ?16, driver_host = ?17, "
     "driver_pid = ?18, driver_start_time = ?19, driver_boot_id = ?20 WHERE run_id = ?1";
+constexpr const char* kUpdateCounters =
+    "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
 // Terminal statuses as listed in src/run_status.cpp.
 constexpr const char* kSelectLiveInSession =
     "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
@@ -188,6 +190,17 @@ void RunStore::update(const Run& run) {
   stmt.bind(15, run.last_seq);
   stmt.bind(16, run.last_position);
   bind_driver(stmt, 17, run.driver);
+  if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
+}
+
+void RunStore::update_counters(const Run& run) {
+  SQLite::Statement& stmt = cached_statement(db_, update_counters_, kUpdateCounters);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run.run_id);
+  stmt.bind(2, run.updated_at_ms);
+  stmt.bind(3, run.event_count);
+  stmt.bind(4, run.last_seq);
+  stmt.bind(5, run.last_position);
   if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
 }
 

@@ -28,6 +28,10 @@ class RunStore {
   // Writes the columns an event can change; session, creation and
   // first_position are fixed by run_created.
   void update(const Run& run);
+  // Writes only event_count, last_seq, last_position and updated_at_ms: for
+  // a row whose other columns the events since it was stored left alone
+  // (RowChange::Counters). Touches no index.
+  void update_counters(const Run& run);
   std::vector<Run> list(const RunFilter& filter, const Page& page);
   // The oldest run of the session that is not completed, failed or cancelled.
   std::optional<std::string> live_run_in_session(const std::string& session_id);
@@ -50,7 +54,7 @@ class RunStore {
 
  private:
   SQLite::Database& db_;
-  std::optional<SQLite::Statement> load_, insert_, update_, live_;
+  std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, live_;
 };
 
 }  // namespace runjournal::detail

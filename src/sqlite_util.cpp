@@ -22,7 +22,10 @@ SQLite::Statement& cached_statement(SQLite::Database& db, std::optional<SQLite::
   if (!slot) {
     slot.emplace(db, sql);
   } else {
-    slot->reset();
+    // tryReset: sqlite3_reset repeats the error of the statement's last
+    // failed step, which its caller has already seen; the statement itself
+    // is reusable.
+    slot->tryReset();
     slot->clearBindings();
   }
   return *slot;
@@ -37,8 +40,19 @@ StatementReset::~StatementReset() {
   }
 }
 
-WriteTransaction::WriteTransaction(SQLite::Database& db) : db_(db) {
-  translate_errors("begin write", [&] { db_.exec("BEGIN IMMEDIATE"); });
+WriteTransaction::WriteTransaction(SQLite::Database& db, TransactionStatements* statements)
+    : db_(db), statements_(statements) {
+  translate_errors("begin write", [&] { run(&TransactionStatements::begin, "BEGIN IMMEDIATE"); });
+}
+
+void WriteTransaction::run(std::optional<SQLite::Statement> TransactionStatements::*slot, const char* sql) {
+  if (!statements_) {
+    db_.exec(sql);
+    return;
+  }
+  SQLite::Statement& stmt = cached_statement(db_, statements_->*slot, sql);
+  StatementReset reset_on_exit(stmt);
+  stmt.exec();
 }
 
 WriteTransaction::~WriteTransaction() {
@@ -48,13 +62,13 @@ WriteTransaction::~WriteTransaction() {
   // already rolled the transaction back (an I/O error or a full disk aborts
   // the transaction), so nothing is left half-written either way.
   try {
-    db_.exec("ROLLBACK");
+    run(&TransactionStatements::rollback, "ROLLBACK");
   } catch (...) {
   }
 }
 
 void WriteTransaction::commit() {
-  translate_errors("commit", [&] { db_.exec("COMMIT"); });
+  translate_errors("commit", [&] { run(&TransactionStatements::commit, "COMMIT"); });
   done_ = true;
 }
 

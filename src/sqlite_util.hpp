@@ -47,20 +47,31 @@ class StatementReset {
   SQLite::Statement& stmt_;
 };
 
+// BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once, for a connection that
+// writes many small transactions (the writer): sqlite3_exec would parse and
+// plan each of them every time.
+struct TransactionStatements {
+  std::optional<SQLite::Statement> begin, commit, rollback;
+};
+
 // BEGIN IMMEDIATE … COMMIT, rolled back by the destructor unless committed.
 // IMMEDIATE takes the write lock at BEGIN, so a writer never discovers a
 // conflict halfway through (a deferred transaction that upgrades can fail
 // with SQLITE_BUSY that no busy handler may retry).
 class WriteTransaction {
  public:
-  explicit WriteTransaction(SQLite::Database& db);
+  // `statements` (optional) must belong to `db` and outlive the transaction.
+  explicit WriteTransaction(SQLite::Database& db, TransactionStatements* statements = nullptr);
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void commit();
 
  private:
+  void run(std::optional<SQLite::Statement> TransactionStatements::*slot, const char* sql);
+
   SQLite::Database& db_;
+  TransactionStatements* statements_;
   bool done_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -40,6 +41,15 @@ std::map<FileId, std::weak_ptr<Writer>>& registry() {
 
 // A run's rows are cached across a group: read once, written once.
 constexpr std::size_t kGroupCacheCapacity = 1 << 16;
+// ... and across commits, while no other connection writes the file, up to
+// this many runs (the live runs of a busy host); past it the cache starts
+// afresh at the next commit.
+constexpr std::size_t kKeepAcrossCommits = 1024;
+// Gathering (see lead()) is worth it only when a commit's flush is slow
+// enough for callers to come back meanwhile (a durable commit's fsync); and
+// it never waits more than kMaxGatherUs.
+constexpr std::int64_t kMinGatherUs = 40;
+constexpr std::int64_t kMaxGatherUs = 1000;
 // A leader takes queued batches until the group holds this many events (it
 // always takes at least one batch, however large): bounds one transaction.
 constexpr std::size_t kMaxGroupEvents = 20'000;
@@ -54,14 +64,26 @@ bool is_refusal(ErrorCode code) {
 }  // namespace
 
 Writer::Writer(std::unique_ptr<SQLite::Database> db, Durability durability)
-    : db_(std::move(db)), events_(*db_), runs_(*db_), meta_(*db_), durability_(durability) {}
+    : db_(std::move(db)),
+      events_(*db_),
+      runs_(*db_),
+      meta_(*db_),
+      durability_(durability),
+      cache_(runs_, kGroupCacheCapacity) {}
+
+std::int64_t Writer::data_version() {
+  SQLite::Statement& stmt = cached_statement(*db_, data_version_stmt_, "PRAGMA data_version");
+  StatementReset reset_on_exit(stmt);
+  stmt.executeStep();
+  return stmt.getColumn(0).getInt64();
+}
 
 Writer::~Writer() {
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
+  flusher_cv_.notify_all();
   // The flusher drains what is queued before it stops: an accepted
   // asynchronous append is committed or failed, never dropped.
   if (flusher_.joinable()) flusher_.join();
@@ -94,6 +116,7 @@ std::shared_ptr<Writer> Writer::acquire(const std::filesystem::path& path, const
 
 void Writer::reconcile_projection() {
   std::lock_guard lock(db_mu_);
+  invalidate_cache();
   translate_errors("bringing runs up to date", [&] {
     const Meta meta = meta_.load();
     const bool stale_version = meta.projector_version != kProjectorVersion;
@@ -132,6 +155,7 @@ RebuildReport Writer::rebuild_in_transaction(const Progress& progress) {
 
 RebuildReport Writer::rebuild(const Progress& progress) {
   std::lock_guard lock(db_mu_);
+  invalidate_cache();
   return translate_errors("rebuild", [&] {
     WriteTransaction txn(*db_);
     RebuildReport report = rebuild_in_transaction(progress);
@@ -142,6 +166,7 @@ RebuildReport Writer::rebuild(const Progress& progress) {
 
 void Writer::write(std::string_view what, const std::function<void(SQLite::Database&)>& fn) {
   std::lock_guard lock(db_mu_);
+  invalidate_cache();
   translate_errors(what, [&] {
     WriteTransaction txn(*db_);
     fn(*db_);
@@ -151,7 +176,13 @@ void Writer::write(std::string_view what, const std::function<void(SQLite::Datab
 
 void Writer::with_connection(const std::function<void(SQLite::Database&, EventStore&, RunStore&)>& fn) {
   std::lock_guard lock(db_mu_);
+  invalidate_cache();
   translate_errors("writing", [&] { fn(*db_, events_, runs_); });
+}
+
+void Writer::invalidate_cache() noexcept {
+  cache_.clear();
+  cache_valid_ = false;
 }
 
 CommitStats Writer::commit_stats() {
@@ -162,16 +193,23 @@ CommitStats Writer::commit_stats() {
 BatchResult Writer::append(std::vector<PreparedEvent> events) {
   auto request = std::make_shared<Request>();
   request->events = std::move(events);
-  std::promise<BatchResult> promise;
-  std::future<BatchResult> result = promise.get_future();
-  request->on_done = [&promise](BatchResult&& r) { promise.set_value(std::move(r)); };
-  request->on_failed = [&promise](std::exception_ptr e) { promise.set_exception(std::move(e)); };
+  request->waiter = true;
   {
     std::unique_lock lock(queue_mu_);
+    ++callers_;
     queue_.push_back(request);
-    lead_until_done(lock, request.get());
+    if (gathering_) gather_cv_.notify_one();
+    while (!request->done) {
+      if (leader_active_) {
+        request->cv.wait(lock);
+      } else {
+        lead(lock);
+      }
+    }
+    --callers_;
   }
-  return result.get();
+  if (request->error) std::rethrow_exception(request->error);
+  return std::move(*request->result);
 }
 
 void Writer::append_async(std::vector<PreparedEvent> events, std::function<void(BatchResult&&)> done,
@@ -184,82 +222,139 @@ void Writer::append_async(std::vector<PreparedEvent> events, std::function<void(
     std::lock_guard lock(queue_mu_);
     queue_.push_back(request);
     if (!flusher_.joinable()) flusher_ = std::thread([this] { flusher_loop(); });
+    if (leader_active_) return;  // the leader hands over to the flusher when it is done
   }
-  queue_cv_.notify_all();
+  flusher_cv_.notify_one();
 }
 
 void Writer::flusher_loop() {
   std::unique_lock lock(queue_mu_);
   for (;;) {
     if (!queue_.empty() && !leader_active_) {
-      lead_until_done(lock, nullptr);
+      lead(lock);
       continue;
     }
     if (stopping_ && queue_.empty()) return;
-    queue_cv_.wait(lock);
+    flusher_cv_.wait(lock);
   }
 }
 
-void Writer::lead_until_done(std::unique_lock<std::mutex>& lock, const Request* mine) {
+void Writer::lead(std::unique_lock<std::mutex>& lock) {
+  leader_active_ = true;
+  // Gathering: the callers whose batches the last commit carried are awake
+  // but have not queued their next one yet; committing without them would
+  // leave them for the commit after. So the leader starts writing what is
+  // queued and keeps taking batches as they arrive, until every caller
+  // inside append() has one in the group, or half a flush has passed (a
+  // caller may not come back: that costs at most this wait, once).
+  Gathering gathering;
+  gathering.expected = callers_;
+  const std::int64_t flush_us = flush_ewma_us_.load();
+  gathering.enabled = flush_us >= kMinGatherUs;
+  gathering.deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(std::min(flush_us, kMaxGatherUs) / 2);
+  std::vector<std::shared_ptr<Request>> group;
+  take_queued(group, gathering);
+  lock.unlock();
+  commit_group(group, gathering);  // never throws: outcomes go into the requests
+  lock.lock();
+  leader_active_ = false;
+  for (auto& request : group) request->done = true;
+  // Hand leadership to the owner of the oldest queued batch (it gathers
+  // whatever queued while this commit flushed), then wake exactly the
+  // callers whose batches this commit carried: each waits on its own
+  // request, so a commit does not wake every thread. Notified with the lock
+  // released, so a woken thread does not block on it straight away.
+  const std::shared_ptr<Request> next = queue_.empty() ? nullptr : queue_.front();
+  const bool wake_flusher = next ? !next->waiter : stopping_;
+  lock.unlock();
+  if (next && next->waiter) next->cv.notify_one();
+  if (wake_flusher) flusher_cv_.notify_one();
+  for (auto& request : group) {
+    if (request->waiter) request->cv.notify_one();
+  }
+  lock.lock();
+}
+
+void Writer::take_queued(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering) {
+  while (!queue_.empty() &&
+         (group.empty() || gathering.events + queue_.front()->events.size() <= kMaxGroupEvents)) {
+    gathering.events += queue_.front()->events.size();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+bool Writer::take_more(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering) {
+  const std::size_t before = group.size();
+  std::unique_lock lock(queue_mu_);
   for (;;) {
-    if (mine ? mine->done : queue_.empty()) return;
-    if (leader_active_) {
-      queue_cv_.wait(lock);
-      continue;
+    take_queued(group, gathering);
+    if (group.size() > before || !queue_.empty()) break;  // took some, or the group is full
+    if (!gathering.enabled || group.size() >= gathering.expected) break;
+    gathering_ = true;
+    const bool timed_out = gather_cv_.wait_until(lock, gathering.deadline) == std::cv_status::timeout;
+    gathering_ = false;
+    if (timed_out) {
+      take_queued(group, gathering);
+      break;
     }
-    leader_active_ = true;
-    std::vector<std::shared_ptr<Request>> group;
-    std::size_t events = 0;
-    while (!queue_.empty() && (group.empty() || events + queue_.front()->events.size() <= kMaxGroupEvents)) {
-      events += queue_.front()->events.size();
-      group.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    lock.unlock();
-    commit_group(group);  // never throws: outcomes go to the promises
-    lock.lock();
-    for (auto& request : group) request->done = true;
-    leader_active_ = false;
-    queue_cv_.notify_all();
   }
+  return group.size() > before;
 }
 
-void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group) {
+void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering) {
   std::lock_guard db_lock(db_mu_);
   std::vector<std::optional<BatchResult>> results(group.size());
   std::vector<std::exception_ptr> refused(group.size());
   try {
     translate_errors("append", [&] {
-      WriteTransaction txn(*db_);
-      std::int64_t position = catch_up_in_transaction();
-      ProjectionCache cache(runs_, kGroupCacheCapacity);
-      // A lone batch needs no savepoint: if it is refused the whole
-      // transaction rolls back, and it held nothing else.
-      const bool isolate = group.size() > 1;
-      for (std::size_t i = 0; i < group.size(); ++i) {
-        if (!isolate) {
-          results[i] = apply(*group[i], cache, position);
-          continue;
+      WriteTransaction txn(*db_, &txn_statements_);
+      // While no other connection has written since this one's last commit
+      // (data_version unchanged), the cached rows and position are current:
+      // nothing needs reading back. Otherwise start from the table.
+      const std::int64_t version = data_version();
+      std::int64_t position = committed_position_;
+      if (!cache_valid_ || version != data_version_) {
+        invalidate_cache();
+        position = catch_up_in_transaction();
+      }
+      ProjectionCache& cache = cache_;
+      for (std::size_t i = 0;; ++i) {
+        if (i == group.size()) {
+          if (!take_more(group, gathering)) break;
+          results.resize(group.size());
+          refused.resize(group.size());
         }
+        // A lone batch needs no savepoint: if it is refused the whole
+        // transaction rolls back, and it held nothing else. Nor does a
+        // one-event batch: every refusal comes before its one insert.
+        const bool isolate = group.size() > 1 && group[i]->events.size() > 1;
         // The exclusive check asks the table, so runs created by earlier
         // batches of this group must be in it. Flushing here, outside any
         // savepoint, keeps the cache and the rows in step.
-        if (std::any_of(group[i]->events.begin(), group[i]->events.end(),
-                        [](const PreparedEvent& e) { return e.exclusive_session.has_value(); })) {
+        if (i > 0 && std::any_of(group[i]->events.begin(), group[i]->events.end(),
+                                 [](const PreparedEvent& e) { return e.exclusive_session.has_value(); })) {
           cache.flush();
         }
         const std::int64_t position_before = position;
-        db_->exec("SAVEPOINT batch");
-        cache.begin_undo();
+        if (isolate) {
+          savepoint(&SavepointStatements::begin, "SAVEPOINT batch");
+          cache.begin_undo();
+        }
+        bool wrote = false;
         try {
-          results[i] = apply(*group[i], cache, position);
-          db_->exec("RELEASE batch");
-          cache.end_undo(/*roll_back=*/false);
+          results[i] = apply(*group[i], cache, position, wrote);
+          if (isolate) {
+            savepoint(&SavepointStatements::release, "RELEASE batch");
+            cache.end_undo(/*roll_back=*/false);
+          }
         } catch (const Error& e) {
-          if (!is_refusal(e.code())) throw;
-          db_->exec("ROLLBACK TO batch");
-          db_->exec("RELEASE batch");
-          cache.end_undo(/*roll_back=*/true);
+          if (!is_refusal(e.code()) || group.size() == 1 || (wrote && !isolate)) throw;
+          if (isolate) {
+            savepoint(&SavepointStatements::rollback, "ROLLBACK TO batch");
+            savepoint(&SavepointStatements::release, "RELEASE batch");
+            cache.end_undo(/*roll_back=*/true);
+          }
           position = position_before;
           refused[i] = std::current_exception();
         }
@@ -271,27 +366,52 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group) {
       }
       cache.flush();
       meta_.save_positions(position, position);
+      const auto flush_start = std::chrono::steady_clock::now();
       txn.commit();
+      const auto flush_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - flush_start).count();
+      // Read by the next leader under queue_mu_; a moving average (7/8 old).
+      flush_ewma_us_.store((flush_ewma_us_.load() * 7 + std::min<std::int64_t>(flush_us, kMaxGatherUs * 2)) / 8);
+      data_version_ = version;
+      committed_position_ = position;
+      cache_valid_ = true;
+      if (cache_.size() > kKeepAcrossCommits) cache_.clear();
     });
     ++stats_.commits;
     stats_.batches += static_cast<std::int64_t>(group.size());
   } catch (...) {
-    // The transaction rolled back: every batch it carried fails with it
-    // (those already refused keep their own reason).
+    // Rolled back: the cache may hold rows the table no longer has. Every
+    // batch the transaction carried fails with it (those already refused
+    // keep their own reason).
+    invalidate_cache();
     const std::exception_ptr failure = std::current_exception();
-    for (std::size_t i = 0; i < group.size(); ++i) group[i]->on_failed(refused[i] ? refused[i] : failure);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      const bool own_reason = i < refused.size() && refused[i];
+      settle(*group[i], std::nullopt, own_reason ? refused[i] : failure);
+    }
     return;
   }
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    if (refused[i]) {
-      group[i]->on_failed(refused[i]);
-    } else {
-      group[i]->on_done(std::move(*results[i]));
-    }
+  for (std::size_t i = 0; i < group.size(); ++i) settle(*group[i], std::move(results[i]), refused[i]);
+}
+
+void Writer::settle(Request& request, std::optional<BatchResult> result, std::exception_ptr error) {
+  if (request.waiter) {
+    // Read by the waiting caller once it sees `done`, set under queue_mu_.
+    request.result = std::move(result);
+    request.error = std::move(error);
+  } else if (error) {
+    request.on_failed(std::move(error));
+  } else {
+    request.on_done(std::move(*result));
   }
 }
 
-BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t& position) {
+void Writer::savepoint(std::optional<SQLite::Statement> SavepointStatements::*slot, const char* sql) {
+  SQLite::Statement& stmt = cached_statement(*db_, savepoint_statements_.*slot, sql);
+  StatementReset reset_on_exit(stmt);
+  stmt.exec();
+}
+
+BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote) {
   std::vector<PreparedEvent>& batch = request.events;
   BatchResult result;
   std::vector<std::string> touched;
@@ -327,6 +447,7 @@ BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t
                    fmt::format("run {} is at seq {}, not the expected {}", e.run_id, seq - 1, *e.options.expected_seq));
     }
     ++position;
+    wrote = true;
     events_.insert(position, e.run_id, seq, e.ts_ms, e.kind, e.payload_text, e.options.idempotency_key);
     cache.apply(EventView{e.run_id, seq, position, e.ts_ms, e.kind, e.payload_text});
     if (std::find(touched.begin(), touched.end(), e.run_id) == touched.end()) touched.push_back(e.run_id);

@@ -18,6 +18,8 @@
 // durable as the connection's synchronous setting makes it.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -41,6 +43,7 @@
 #include "meta_store.hpp"
 #include "replay.hpp"
 #include "run_store.hpp"
+#include "sqlite_util.hpp"
 
 namespace runjournal::detail {
 
@@ -104,21 +107,55 @@ class Writer {
  private:
   struct Request {
     std::vector<PreparedEvent> events;
+    // A caller of append() waits on `cv` for `done` and then reads its
+    // outcome; an append_async() request has callbacks instead.
+    bool waiter = false;
+    std::condition_variable cv;
+    bool done = false;  // guarded by queue_mu_
+    std::optional<BatchResult> result;
+    std::exception_ptr error;
     std::function<void(BatchResult&&)> on_done;
     std::function<void(std::exception_ptr)> on_failed;
-    bool done = false;
+  };
+  struct SavepointStatements {
+    std::optional<SQLite::Statement> begin, release, rollback;
   };
 
-  // Takes leadership if it is free and commits queued requests until
-  // `mine` is done (or, for the flusher, until the queue is empty).
-  void lead_until_done(std::unique_lock<std::mutex>& lock, const Request* mine);
-  // Writes `group` in one transaction; reports every request's outcome.
-  void commit_group(std::vector<std::shared_ptr<Request>>& group);
-  // Writes one request's events inside the open transaction.
-  BatchResult apply(Request& request, ProjectionCache& cache, std::int64_t& position);
+  // What a leader waits for while its group's transaction is open.
+  struct Gathering {
+    std::size_t expected = 0;  // callers inside append() when it took over
+    bool enabled = false;      // flushes are slow enough to be worth waiting
+    std::chrono::steady_clock::time_point deadline;
+    std::size_t events = 0;  // in the group so far (kMaxGroupEvents)
+  };
+
+  // Takes the queued requests and commits them, with any that arrive while
+  // it writes, as one group; called with queue_mu_ held and leader_active_
+  // false.
+  void lead(std::unique_lock<std::mutex>& lock);
+  // Moves queued requests into `group` while it stays within
+  // kMaxGroupEvents; called with queue_mu_ held.
+  void take_queued(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering);
+  // For a leader whose group is written so far: takes more requests,
+  // waiting for them as `gathering` allows. False when the group is done.
+  bool take_more(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering);
+  // Writes `group` (and what take_more adds) in one transaction; records
+  // every request's outcome.
+  void commit_group(std::vector<std::shared_ptr<Request>>& group, Gathering& gathering);
+  // Hands a request its outcome: stored for a waiting caller, or passed to
+  // the asynchronous request's callback.
+  void settle(Request& request, std::optional<BatchResult> result, std::exception_ptr error);
+  // Writes one request's events inside the open transaction; `wrote` turns
+  // true once the first event is inserted.
+  BatchResult apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote);
+  void savepoint(std::optional<SQLite::Statement> SavepointStatements::*slot, const char* sql);
   void flusher_loop();
 
   void reconcile_projection();
+  // PRAGMA data_version: changes when another connection commits.
+  std::int64_t data_version();
+  // Forgets the cached rows: the next commit reads them from the table.
+  void invalidate_cache() noexcept;
   // Returns the highest position ever assigned: the next event gets the
   // one after it.
   std::int64_t catch_up_in_transaction();
@@ -131,12 +168,27 @@ class Writer {
   RunStore runs_;
   MetaStore meta_;
   Durability durability_;
+  TransactionStatements txn_statements_;
+  SavepointStatements savepoint_statements_;
+  std::optional<SQLite::Statement> data_version_stmt_;
+  // Rows of recently written runs, kept between commits; valid while
+  // cache_valid_ and the file's data_version is still data_version_, and
+  // then committed_position_ is the last position assigned.
+  ProjectionCache cache_;
+  bool cache_valid_ = false;
+  std::int64_t data_version_ = 0;
+  std::int64_t committed_position_ = 0;
 
   // The queue of requests waiting for a commit.
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
+  std::condition_variable flusher_cv_;  // the flusher waits here
   std::deque<std::shared_ptr<Request>> queue_;
   bool leader_active_ = false;
+  std::size_t callers_ = 0;  // threads inside append(), queued or just done
+  bool gathering_ = false;   // a leader waits on gather_cv_ for batches
+  std::condition_variable gather_cv_;
+  // How long a commit's COMMIT takes (its flush), averaged, in microseconds.
+  std::atomic<std::int64_t> flush_ewma_us_{0};
   bool stopping_ = false;
   std::thread flusher_;  // started by the first append_async
   CommitStats stats_;

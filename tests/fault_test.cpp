@@ -29,6 +29,7 @@
 #include "fault_vfs.hpp"
 #include "reliability_support.hpp"
 #include "test_support.hpp"
+#include "writer.hpp"
 
 using runjournal::Error;
 using runjournal::ErrorCode;
@@ -256,38 +257,45 @@ TEST_CASE("a failed group commit fails exactly the appends it carried and the ne
       const runjournal::Run run = journal.create_run({.session_id = "s", .run_id = id});
       acked.push_back({run.run_id, 1, run.first_position});
     }
-    std::future<runjournal::Event> first;
-    std::vector<std::future<runjournal::Event>> queued;
+    std::vector<std::future<runjournal::Event>> carried;
     {
       // Another connection holds the write lock: the first append's leader
-      // waits for it alone; the appends after it queue for the next group.
+      // waits for it; the appends queued meanwhile join its transaction.
       SQLite::Database blocker(path.string(), SQLite::OPEN_READWRITE);
       blocker.exec("BEGIN IMMEDIATE");
-      first = journal.append_async("a", "tool_called", {{"i", 0}}, {.idempotency_key = "first"});
+      carried.push_back(journal.append_async("a", "tool_called", {{"i", 0}}, {.idempotency_key = "k0"}));
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
       for (int i = 1; i <= 6; ++i) {
-        queued.push_back(journal.append_async(i % 2 ? "b" : "c", "tool_called", {{"i", i}},
-                                              {.idempotency_key = "q" + std::to_string(i)}));
+        carried.push_back(journal.append_async(i % 2 ? "b" : "c", "tool_called", {{"i", i}},
+                                               {.idempotency_key = "k" + std::to_string(i)}));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      // The next sync through the VFS is the first group's commit.
+      // The next sync through the VFS is that group's commit.
       runjournal::test::arm_fault({.op = FaultOp::Sync, .nth = 1, .persistent = false, .rc = SQLITE_IOERR_FSYNC});
       blocker.exec("COMMIT");
     }
-    try {
-      first.get();
-      FAIL("the commit whose sync failed was reported as committed");
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::Io);
-    }
-    for (auto& f : queued) {
-      const runjournal::Event e = f.get();  // throws (and fails the test) if it failed
-      acked.push_back({e.run_id, e.seq, e.position});
+    // Every append the failed commit carried fails with it, with the I/O
+    // error, and none of them reached the file (check_journal below).
+    for (auto& f : carried) {
+      try {
+        f.get();
+        FAIL("an append whose commit failed was reported as committed");
+      } catch (const Error& e) {
+        CHECK(e.code() == ErrorCode::Io);
+      }
     }
     CHECK(runjournal::test::fault_counts().injected == 1);
-    // The failed append was in doubt; retried with its key it lands once.
-    const runjournal::Event retried = journal.append("a", "tool_called", {{"i", 0}}, {.idempotency_key = "first"});
-    acked.push_back({retried.run_id, retried.seq, retried.position});
+    const std::int64_t commits_before = runjournal::detail::Writer::acquire(path, fault_options(), false)->commit_stats().commits;
+    // They were in doubt; retried with their keys, each lands once, and the
+    // rows of the runs they touched are right (the writer's cached rows were
+    // thrown away with the failed transaction).
+    for (int i = 0; i <= 6; ++i) {
+      const runjournal::Event e = journal.append(i == 0 ? "a" : (i % 2 ? "b" : "c"), "tool_called", {{"i", i}},
+                                                 {.idempotency_key = "k" + std::to_string(i)});
+      acked.push_back({e.run_id, e.seq, e.position});
+    }
+    CHECK(runjournal::detail::Writer::acquire(path, fault_options(), false)->commit_stats().commits ==
+          commits_before + 7);
     CHECK(journal.run("a")->event_count == 2);
     CHECK(journal.run("b")->event_count == 4);
     CHECK(journal.run("c")->event_count == 4);
@@ -295,7 +303,7 @@ TEST_CASE("a failed group commit fails exactly the appends it carried and the ne
   runjournal::test::reset_fault_vfs();
   std::vector<runjournal::Event> events;
   for (const std::string& p : runjournal::test::check_journal(path, acked, &events)) FAIL_CHECK(p);
-  CHECK(events.size() == 3 + 6 + 1);
+  CHECK(events.size() == 3 + 7);
 }
 
 TEST_CASE("a raw connection opened through SQLiteCpp's VFS argument sees the injected fault") {

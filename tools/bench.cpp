@@ -26,6 +26,7 @@
 #include <runjournal/journal.hpp>
 
 #include "bench_raw.hpp"
+#include "writer.hpp"
 
 extern char** environ;
 
@@ -61,6 +62,10 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// A remark printed after a scenario's row (the last journal round's
+// events per commit, for the threaded scenarios).
+std::string g_remark;
+
 void remove_db(const fs::path& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
 }
@@ -81,7 +86,9 @@ void scenario(const Config& config, const std::string& name, const std::string& 
     }
   }
   const double jm = median(j), rm = median(r);
-  std::printf("%-44s %12.0f %12.0f %7.2f   %s\n", name.c_str(), jm, rm, jm / rm, target.c_str());
+  std::printf("%-44s %12.0f %12.0f %7.2f   %-8s %s\n", name.c_str(), jm, rm, jm / rm, target.c_str(),
+              g_remark.c_str());
+  g_remark.clear();
   std::fflush(stdout);
 }
 
@@ -89,7 +96,7 @@ double journal_appends(const fs::path& path, runjournal::Durability durability, 
   remove_db(path);
   Journal journal = Journal::open(path, {.durability = durability});
   for (int t = 0; t < threads; ++t) journal.create_run({.session_id = "bench", .run_id = "r" + std::to_string(t)});
-  return seconds_of([&] {
+  const double seconds = seconds_of([&] {
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back([&, t] {
@@ -99,6 +106,12 @@ double journal_appends(const fs::path& path, runjournal::Durability durability, 
     }
     for (auto& th : pool) th.join();
   });
+  // The journal's writer is shared by every Journal on the file.
+  const auto stats = runjournal::detail::Writer::acquire(path, {}, false)->commit_stats();
+  g_remark = "events/commit " + std::to_string(static_cast<double>(threads * each) /
+                                               static_cast<double>(std::max<std::int64_t>(1, stats.commits - threads)))
+                                    .substr(0, 5);
+  return seconds;
 }
 
 double journal_batches(const fs::path& path, std::int64_t batch, std::int64_t total) {
@@ -196,7 +209,7 @@ int main(int argc, char** argv) {
   std::printf("runjournal %s, SQLite %s, %u hardware threads, %d rounds (medians)\n",
               std::string(runjournal::version()).c_str(), runjournal::sqlite_version().data(),
               std::thread::hardware_concurrency(), config.rounds);
-  std::printf("%-44s %12s %12s %7s   %s\n", "scenario", "journal ev/s", "raw ev/s", "ratio", "target");
+  std::printf("%-44s %12s %12s %7s   %-8s %s\n", "scenario", "journal ev/s", "raw ev/s", "ratio", "target", "remark");
 
   const std::int64_t n1 = 400 / q;
   scenario(config, "1 thread, 1 event/txn, full", ">= 0.90", static_cast<double>(n1),
