@@ -197,18 +197,21 @@ class RunFeed {
   }
 
   const std::deque<OwnedEvent>& events() const { return events_; }
+  // What project() said the last event changed.
+  runjournal::detail::RowChange last_change() const { return last_change_; }
 
  private:
   std::int64_t next_seq() const { return static_cast<std::int64_t>(events_.size()) + 1; }
 
   const OwnedEvent& apply_event(OwnedEvent event) {
     events_.push_back(std::move(event));
-    runjournal::detail::project(run_, events_.back().view());
+    last_change_ = runjournal::detail::project(run_, events_.back().view());
     return events_.back();
   }
 
   std::deque<OwnedEvent> events_;
   std::optional<Run> run_;
+  runjournal::detail::RowChange last_change_ = runjournal::detail::RowChange::Row;
 };
 
 constexpr std::string_view kCreatedPayload =
@@ -527,6 +530,40 @@ TEST_CASE("each kind and alias moves each starting status as the status machine 
       check_counted(before, feed.run(), event);
     }
   }
+}
+
+// The writer trusts RowChange::Counters to update only the four counter
+// columns: a Counters answer for an event that moved anything else would
+// leave the stored row wrong (and verify would find it).
+TEST_CASE("project says Counters only when the event moved nothing but the counters") {
+  using runjournal::detail::RowChange;
+  int counters_only = 0;
+  for (const TransitionRow& row : kTransitions) {
+    for (const RunStatus start : kAllStatuses) {
+      INFO(std::string(row.kind), " on a ", name(start), " run");
+      RunFeed feed = feed_in(start);
+      const Run before = feed.run();
+      feed.apply(std::string(row.kind), std::string(row.payload));
+      if (feed.last_change() == RowChange::Counters) {
+        ++counters_only;
+        CHECK(without_counters(feed.run()) == without_counters(before));
+      }
+    }
+  }
+  // Each terminal status (3) for every kind, and the plain activity of a
+  // run already executing: the common case is the cheap one.
+  CHECK(counters_only >= 3 * static_cast<int>(kTransitions.size()));
+  RunFeed feed = feed_in(RunStatus::Executing);
+  feed.apply("tool_called", R"({"tool_name":"search"})");
+  CHECK(feed.last_change() == RowChange::Counters);
+  feed.apply("llm_token_usage", R"({"tokens":12})");
+  CHECK(feed.last_change() == RowChange::Counters);
+  // A status move, a checkpoint, a new run: the whole row.
+  feed.apply("checkpoint_saved", R"({"checkpoint_id":"cp-1"})");
+  CHECK(feed.last_change() == RowChange::Row);
+  feed.apply("verifying_started");
+  CHECK(feed.last_change() == RowChange::Row);
+  CHECK(created_feed().last_change() == RowChange::Row);
 }
 
 TEST_CASE("the transition table covers every kind the projector classifies") {

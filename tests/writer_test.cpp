@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -274,4 +275,68 @@ TEST_CASE("eight processes racing for an exclusive session: one wins, the others
   CHECK(won == 1);
   CHECK(already == 7);
   CHECK(Journal::open(path).runs({.session_id = "race"}).size() == 1);
+}
+
+// The writer keeps the rows it wrote between commits; these are the ways the
+// table can change behind it, and each must be seen.
+TEST_CASE("appends by another process between this writer's commits are seen, not overwritten") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  Journal journal = Journal::open(path);
+  journal.create_run({.session_id = "s", .run_id = "r"});
+  for (int i = 0; i < 3; ++i) journal.append("r", "tool_called", {{"i", i}});  // the row is cached now
+  const auto child = runjournal::test::run_process({RUNJOURNAL_TEST_CHILD, "append", path.string(), "r", "5"});
+  REQUIRE(child.exit_code == 0);
+  const Event next = journal.append("r", "tool_called", {{"i", 3}});
+  CHECK(next.seq == 1 + 3 + 5 + 1);
+  CHECK(journal.run("r")->event_count == 10);
+  CHECK(journal.run("r")->last_seq == 10);
+  CHECK(journal.run("r")->last_position == next.position);
+  check_gapless(journal);
+  CHECK(journal.verify().ok());
+}
+
+TEST_CASE("a run this journal pruned is gone for the next append, not served from cached rows") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  Journal journal = Journal::open(path);
+  journal.create_run({.session_id = "s", .run_id = "r"});
+  journal.append("r", "run_completed", {{"result_text", "ok"}});
+  const auto report = journal.prune({.finished_before_ms = std::numeric_limits<std::int64_t>::max()});
+  REQUIRE(report.runs == 1);
+  try {
+    journal.append("r", "tool_called");
+    FAIL("an append to a pruned run was accepted");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == ErrorCode::NotFound);
+  }
+  // Created again, it starts afresh at seq 1, after every position used.
+  const runjournal::Run again = journal.create_run({.session_id = "s", .run_id = "r"});
+  CHECK(again.event_count == 1);
+  CHECK(again.first_position == 3);
+  CHECK(journal.verify().ok());
+}
+
+TEST_CASE("a run another connection removed is gone for this writer's next append") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  Journal journal = Journal::open(path);
+  journal.create_run({.session_id = "s", .run_id = "r"});
+  journal.append("r", "run_completed", {{"result_text", "ok"}});
+  journal.create_run({.session_id = "s", .run_id = "live"});
+  journal.append("live", "tool_called");
+  {
+    // What a prune in another process does to the tables, in one transaction.
+    SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE; DELETE FROM events WHERE run_id = 'r'; DELETE FROM runs WHERE run_id = 'r'; COMMIT");
+  }
+  try {
+    journal.append("r", "tool_called");
+    FAIL("an append to a removed run was accepted");
+  } catch (const runjournal::Error& e) {
+    CHECK(e.code() == ErrorCode::NotFound);
+  }
+  CHECK(journal.append("live", "tool_called").seq == 3);
+  CHECK(journal.run("live")->event_count == 3);
+  CHECK(journal.verify().ok());
 }
