@@ -17,7 +17,11 @@ void require_id(const std::string& value, const char* what) {
   require_utf8(value, what);
 }
 
-PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms) {
+namespace {
+
+// `event` as given, except that its payload is `payload` (a copy of the
+// caller's, or the caller's own, moved).
+PreparedEvent prepare(const NewEvent& event, nlohmann::json payload, const Options& options, std::int64_t ts_ms) {
   require_id(event.run_id, "run id");
   if (event.kind.empty()) throw Error(ErrorCode::InvalidArgument, "event kind is empty");
   if (event.kind.size() > options.max_kind_bytes) {
@@ -25,49 +29,61 @@ PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::
                                                         event.kind.size(), options.max_kind_bytes));
   }
   require_utf8(event.kind, "event kind");
-  if (!event.payload.is_object()) {
+  if (!payload.is_object()) {
     throw Error(ErrorCode::InvalidArgument,
-                fmt::format("payload is not a JSON object (it is {})", event.payload.type_name()));
+                fmt::format("payload is not a JSON object (it is {})", payload.type_name()));
   }
   if (event.options.idempotency_key) require_id(*event.options.idempotency_key, "idempotency key");
   if (event.options.expected_seq && *event.options.expected_seq < 0) {
     throw Error(ErrorCode::InvalidArgument, "expected seq is negative");
   }
+  if (classify_kind(event.kind) == KindClass::RunCreated) {
+    auto session = payload.find("session_id");
+    if (session == payload.end() || !session->is_string()) {
+      throw Error(ErrorCode::InvalidArgument, "run_created needs a string session_id in its payload");
+    }
+    require_id(session->get<std::string>(), "session id");
+    auto prompt = payload.find("prompt");
+    if (prompt != payload.end() && !prompt->is_string()) {
+      throw Error(ErrorCode::InvalidArgument, "run_created's prompt must be a string");
+    }
+  }
 
   PreparedEvent prepared;
   // run_created and run_resumed name the run's driver; when the caller did
   // not, it is this Journal's (docs/recovery.md). Added here, before the
-  // payload is measured and stored, so the event carries it atomically.
-  prepared.payload = event.payload;
-  const bool add_driver = needs_driver(event.kind, prepared.payload);
+  // payload is stored, so the event carries it atomically. The size limit is
+  // on what the caller wrote: the driver the library adds must not push a
+  // payload over it (its size varies with the host name).
+  const bool add_driver = needs_driver(event.kind, payload);
+  std::size_t caller_bytes = 0;
   if (add_driver) {
-    prepared.payload[kDriverKey] = driver_to_payload(options.driver ? *options.driver : this_process_driver());
+    caller_bytes = dump_json(payload, "payload").size();
+    payload[kDriverKey] = driver_to_payload(options.driver ? *options.driver : this_process_driver());
   }
-  prepared.payload_text = dump_json(prepared.payload, "payload");
-  // The limit is on what the caller wrote: the driver the library adds must
-  // not push a payload over it (its size varies with the host name).
-  const std::size_t caller_bytes =
-      add_driver ? dump_json(event.payload, "payload").size() : prepared.payload_text.size();
+  prepared.payload_text = dump_json(payload, "payload");
+  if (!add_driver) caller_bytes = prepared.payload_text.size();
   if (caller_bytes > options.max_payload_bytes) {
     throw Error(ErrorCode::InvalidArgument,
                 fmt::format("payload is {} bytes, over the limit of {}", caller_bytes, options.max_payload_bytes));
   }
-  if (classify_kind(event.kind) == KindClass::RunCreated) {
-    auto session = event.payload.find("session_id");
-    if (session == event.payload.end() || !session->is_string()) {
-      throw Error(ErrorCode::InvalidArgument, "run_created needs a string session_id in its payload");
-    }
-    require_id(session->get<std::string>(), "session id");
-    auto prompt = event.payload.find("prompt");
-    if (prompt != event.payload.end() && !prompt->is_string()) {
-      throw Error(ErrorCode::InvalidArgument, "run_created's prompt must be a string");
-    }
-  }
+  prepared.payload = std::move(payload);
   prepared.run_id = event.run_id;
   prepared.kind = event.kind;
   prepared.ts_ms = ts_ms;
   prepared.options = event.options;
   return prepared;
+}
+
+}  // namespace
+
+PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms) {
+  return prepare(event, event.payload, options, ts_ms);
+}
+
+PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms) {
+  nlohmann::json payload = std::move(event.payload);
+  return prepare(event, std::move(payload), options, ts_ms);
 }
 
 }  // namespace runjournal::detail

@@ -22,6 +22,8 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 // string session_id. A run_created or run_resumed payload without a "driver"
 // gets options.driver (default: this process) added.
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
+// The same, taking the caller's payload instead of copying it.
+PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms);
 
 // Checks an id-like string (run id, session id, key): non-empty, at most
 // kMaxIdBytes, valid UTF-8.

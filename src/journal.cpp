@@ -97,6 +97,13 @@ std::vector<Event> Journal::append_batch(const std::vector<NewEvent>& events) {
   return std::move(impl_->writer->append(std::move(batch)).events);
 }
 
+std::vector<Event> Journal::append_batch(std::vector<NewEvent>&& events) {
+  std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(std::move(events));
+  if (batch.empty()) return {};
+  impl_->refresh_lease(/*only_if_due=*/true);
+  return std::move(impl_->writer->append(std::move(batch)).events);
+}
+
 std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
                                         const nlohmann::json& payload, const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;

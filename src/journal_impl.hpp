@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -62,13 +63,20 @@ struct Journal::Impl {
 
   // Checks every event of a batch (one timestamp for all); the first bad one
   // throws, named by its index.
-  std::vector<detail::PreparedEvent> prepare_batch(const std::vector<NewEvent>& events) {
+  // Checks and encodes a batch; `Events` is a const vector (payloads
+  // copied) or an rvalue one (payloads moved). A refusal names the event.
+  template <class Events>
+  std::vector<detail::PreparedEvent> prepare_batch(Events&& events) {
     std::vector<detail::PreparedEvent> batch;
     batch.reserve(events.size());
     const std::int64_t ts = now();
     for (std::size_t i = 0; i < events.size(); ++i) {
       try {
-        batch.push_back(detail::prepare_event(events[i], options, ts));
+        if constexpr (std::is_const_v<std::remove_reference_t<Events>>) {
+          batch.push_back(detail::prepare_event(events[i], options, ts));
+        } else {
+          batch.push_back(detail::prepare_event(std::move(events[i]), options, ts));
+        }
       } catch (const Error& e) {
         throw Error(e.code(), fmt::format("event {}: {}", i, e.what()), i);
       }

@@ -164,11 +164,11 @@ Batch read_batch(const std::string& source) {
 }
 
 int append_batch(Journal& journal, const AppendArgs& args) {
-  const Batch batch = read_batch(args.jsonl);
+  Batch batch = read_batch(args.jsonl);
   std::vector<Event> written;
   if (!batch.events.empty()) {
     try {
-      written = journal.append_batch(batch.events);
+      written = journal.append_batch(std::move(batch.events));
     } catch (const Error& e) {
       // The library says which event of the batch it refused; name its line.
       if (auto index = e.batch_index(); index && *index < batch.lines.size()) {

@@ -176,6 +176,9 @@ class Journal {
   // its run (its payload needs "session_id"). Each touched run's row is
   // written once.
   std::vector<Event> append_batch(const std::vector<NewEvent>& events);
+  // The same, taking the events' payloads instead of copying them (a bulk
+  // loader that builds a batch only to append it).
+  std::vector<Event> append_batch(std::vector<NewEvent>&& events);
 
   // append() and append_batch() without waiting for the commit: the future
   // becomes ready when the events are durable (or holds the Error). Input
