@@ -164,8 +164,12 @@ std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout, bool is_new,
                                               const std::string& vfs) {
   return translate_errors(fmt::format("opening {}", path), [&] {
-    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                 static_cast<int>(busy_timeout.count()), vfs);
+    // NOMUTEX: the writer's own lock (Writer::db_mu_) already serialises
+    // every use of this connection; SQLite's per-call mutex would only add
+    // a lock and an unlock to every API call.
+    auto db = std::make_unique<SQLite::Database>(
+        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        static_cast<int>(busy_timeout.count()), vfs);
     harden(*db, busy_timeout);
     if (is_new) {
       // Must precede the first table: lets retention give pages back with
@@ -198,7 +202,8 @@ std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout,
                                               const std::string& vfs) {
   return translate_errors(fmt::format("opening {} for reading", path), [&] {
-    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY,
+    // NOMUTEX: callers serialise each reader (Journal::Impl::read_mu).
+    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
                                                  static_cast<int>(busy_timeout.count()), vfs);
     harden(*db, busy_timeout);
     return db;

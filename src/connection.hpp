@@ -32,12 +32,15 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
 
 // The writer connection: read-write (and create), WAL checked, synchronous
 // per `durability`, busy timeout, defensive mode, trusted_schema off,
-// journal_size_limit, and auto_vacuum=INCREMENTAL on a new file.
+// journal_size_limit, and auto_vacuum=INCREMENTAL on a new file. Opened
+// without SQLite's own mutex: the caller must never use it from two threads
+// at once.
 std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path, Durability durability,
                                               std::chrono::milliseconds busy_timeout, bool is_new,
                                               const std::string& vfs);
 
-// A reader connection: read-only, busy timeout, defensive mode.
+// A reader connection: read-only, busy timeout, defensive mode; like the
+// writer's, without SQLite's own mutex.
 std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout,
                                               const std::string& vfs);

@@ -211,16 +211,16 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency(), config.rounds);
   std::printf("%-44s %12s %12s %7s   %-8s %s\n", "scenario", "journal ev/s", "raw ev/s", "ratio", "target", "remark");
 
-  const std::int64_t n1 = 400 / q;
+  const std::int64_t n1 = 2000 / q;
   scenario(config, "1 thread, 1 event/txn, full", ">= 0.90", static_cast<double>(n1),
            [&] { return journal_appends(j, runjournal::Durability::Full, 1, n1); },
            [&] { return raw_appends(r, true, n1, 1); });
-  const std::int64_t n2 = 4000 / q;
+  const std::int64_t n2 = 20000 / q;
   scenario(config, "1 thread, 1 event/txn, normal", ">= 0.90", static_cast<double>(n2),
            [&] { return journal_appends(j, runjournal::Durability::Normal, 1, n2); },
            [&] { return raw_appends(r, false, n2, 1); });
   for (int threads : {1, 4, 16, 64}) {
-    const std::int64_t each = std::max<std::int64_t>(2, 3200 / threads / q);
+    const std::int64_t each = std::max<std::int64_t>(2, 9600 / threads / q);
     const double total = static_cast<double>(each * threads);
     const bool vs_batch = threads == 64;
     scenario(config,
