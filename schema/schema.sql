@@ -11,8 +11,8 @@ CREATE TABLE journal_meta (
   journal_id TEXT NOT NULL,             -- random id given to the journal when it was created
   created_at_ms INTEGER NOT NULL,       -- when the journal was created
   projector_version INTEGER NOT NULL,   -- the projector version that derived `runs`; a different one rebuilds at open
-  last_position INTEGER NOT NULL,       -- highest position ever assigned; the next event gets the one after, so positions are never reused
-  projected_position INTEGER NOT NULL   -- `runs` reflects every event up to here; open catches up when events lie beyond it
+  last_position INTEGER NOT NULL,       -- a floor: the next event gets one past max(this, max(events.position)); retention raises it before deleting, so positions are never reused
+  projected_position INTEGER NOT NULL   -- a lower bound: `runs` reflects every event up to here (refreshed every 4096 positions, not every commit); a catch-up starts here
 );
 
 -- The source of truth: every step of every run, append-only. Rows are never

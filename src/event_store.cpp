@@ -21,6 +21,7 @@ constexpr const char* kSelectAfter =
     "SELECT position, run_id, seq, ts_ms, kind, payload, idempotency_key FROM events "
     "WHERE position > ? ORDER BY position LIMIT ?";
 constexpr const char* kSelectMaxPosition = "SELECT coalesce(max(position), 0) FROM events";
+constexpr const char* kSelectNewest = "SELECT position, run_id FROM events ORDER BY position DESC LIMIT 1";
 constexpr const char* kSelectMinPosition = "SELECT coalesce(min(position), 0) FROM events";
 constexpr const char* kSelectCount = "SELECT count(*) FROM events";
 // Retention (src/retention.cpp) removes a run's events as a whole.
@@ -126,6 +127,13 @@ std::int64_t EventStore::max_position() {
   StatementReset reset_on_exit(stmt);
   stmt.executeStep();
   return stmt.getColumn(0).getInt64();
+}
+
+std::optional<std::pair<std::int64_t, std::string>> EventStore::newest() {
+  SQLite::Statement& stmt = cached_statement(db_, newest_, kSelectNewest);
+  StatementReset reset_on_exit(stmt);
+  if (!stmt.executeStep()) return std::nullopt;
+  return std::make_pair(stmt.getColumn(0).getInt64(), stmt.getColumn(1).getString());
 }
 
 std::int64_t EventStore::min_position() {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,8 @@ class EventStore {
   std::vector<Event> by_run(const std::string& run_id, std::int64_t from_seq, std::size_t limit);
   std::vector<Event> after(std::int64_t position, std::size_t limit);
   std::int64_t max_position();
+  // The newest event's position and run (one b-tree descent), if any.
+  std::optional<std::pair<std::int64_t, std::string>> newest();
   std::int64_t min_position();
   std::int64_t count();
   // Deletes every event of the run; returns how many (retention).
@@ -54,7 +57,7 @@ class EventStore {
 
  private:
   SQLite::Database& db_;
-  std::optional<SQLite::Statement> insert_, find_by_key_, by_run_, after_, max_position_;
+  std::optional<SQLite::Statement> insert_, find_by_key_, by_run_, after_, max_position_, newest_;
 };
 
 }  // namespace runjournal::detail

@@ -68,7 +68,8 @@ class ProjectionCache {
   std::int64_t inserted_ = 0;
 };
 
-// Projects every event after `after` onto `runs` in position order and
+// Projects every event after `after` onto `runs` in position order, except
+// those a run's row already reflects (position <= its last_position), and
 // returns what it did (RebuildReport::runs counts rows it created). Used by rebuild (after emptying `runs`) and by the
 // catch-up at open. Runs inside the caller's write transaction.
 RebuildReport project_events_after(EventStore& events, RunStore& runs, std::int64_t after,

@@ -28,6 +28,7 @@ constexpr const char* kUpdate =
     "driver_pid = ?18, driver_start_time = ?19, driver_boot_id = ?20 WHERE run_id = ?1";
 constexpr const char* kUpdateCounters =
     "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
+constexpr const char* kSelectLastPosition = "SELECT last_position FROM runs WHERE run_id = ?";
 // Terminal statuses as listed in src/run_status.cpp.
 constexpr const char* kSelectLiveInSession =
     "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
@@ -202,6 +203,14 @@ void RunStore::update_counters(const Run& run) {
   stmt.bind(4, run.last_seq);
   stmt.bind(5, run.last_position);
   if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
+}
+
+std::optional<std::int64_t> RunStore::last_position(const std::string& run_id) {
+  SQLite::Statement& stmt = cached_statement(db_, last_position_, kSelectLastPosition);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run_id);
+  if (!stmt.executeStep()) return std::nullopt;
+  return stmt.getColumn(0).getInt64();
 }
 
 std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {

@@ -32,6 +32,8 @@ class RunStore {
   // a row whose other columns the events since it was stored left alone
   // (RowChange::Counters). Touches no index.
   void update_counters(const Run& run);
+  // The run's last_position column, without reading the rest of the row.
+  std::optional<std::int64_t> last_position(const std::string& run_id);
   std::vector<Run> list(const RunFilter& filter, const Page& page);
   // The oldest run of the session that is not completed, failed or cancelled.
   std::optional<std::string> live_run_in_session(const std::string& session_id);
@@ -54,7 +56,7 @@ class RunStore {
 
  private:
   SQLite::Database& db_;
-  std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, live_;
+  std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, live_;
 };
 
 }  // namespace runjournal::detail

@@ -5,6 +5,7 @@
 // be a moment newer.
 #include <runjournal/journal.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -57,7 +58,7 @@ JournalStats Journal::stats() const {
     stats.last_position = events.max_position();
     const detail::Meta meta = detail::load_meta(db);
     stats.journal_id = meta.journal_id;
-    stats.assigned_position = meta.last_position;
+    stats.assigned_position = std::max(meta.last_position, stats.last_position);
     stats.projector_version = meta.projector_version;
     stats.page_size = pragma_value(db, kPageSize);
     stats.page_count = pragma_value(db, kPageCount);

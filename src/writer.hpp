@@ -159,6 +159,8 @@ class Writer {
   // Returns the highest position ever assigned: the next event gets the
   // one after it.
   std::int64_t catch_up_in_transaction();
+  // Whether events lie beyond what runs reflects (see catch-up at open).
+  bool runs_lag(const Meta& meta);
   RebuildReport rebuild_in_transaction(const Progress& progress);
 
   // Guards the connection and its stores: held by the leader while it writes.
@@ -178,6 +180,8 @@ class Writer {
   bool cache_valid_ = false;
   std::int64_t data_version_ = 0;
   std::int64_t committed_position_ = 0;
+  // journal_meta.projected_position as this connection last read or wrote it.
+  std::int64_t meta_projected_ = 0;
 
   // The queue of requests waiting for a commit.
   std::mutex queue_mu_;

@@ -229,6 +229,23 @@ int main(int argc, char** argv) {
              [&] { return journal_appends(j, runjournal::Durability::Full, threads, each); },
              [&] { return raw_appends(r, true, static_cast<std::int64_t>(total), vs_batch ? 100 : 1); });
   }
+  // Reference, not a target: the same threads against raw SQLite writing
+  // the same pattern a full group writes, one event for each of N runs per
+  // transaction (N index leaves and the runs rows dirtied per commit): what
+  // a group commit costs beyond SQLite's own work for that shape of commit.
+  for (int threads : {16, 64}) {
+    const std::int64_t each = std::max<std::int64_t>(2, 9600 / threads / q);
+    const std::int64_t total = each * threads;
+    scenario(config, std::to_string(threads) + " threads vs raw " + std::to_string(threads) + " runs " +
+                         std::to_string(threads) + "/txn",
+             "-", static_cast<double>(total),
+             [&] { return journal_appends(j, runjournal::Durability::Full, threads, each); },
+             [&] {
+               remove_db(r);
+               RawJournal raw(r, true);
+               return seconds_of([&] { raw.append_interleaved(threads, total, threads); });
+             });
+  }
   for (std::int64_t batch : {100, 1000}) {
     const std::int64_t total = 100'000 / q;
     scenario(config, "batches of " + std::to_string(batch) + ", durable", batch == 1000 ? ">= 0.85" : "-",

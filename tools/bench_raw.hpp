@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -23,6 +24,10 @@ class RawJournal {
   // `count` events for `run_id`, `per_txn` to a transaction; each event is
   // an INSERT into events and an upsert of the run's row.
   void append(const std::string& run_id, std::int64_t count, std::int64_t per_txn);
+  // `count` events spread round-robin over `runs` runs (r0, r1, …), `per_txn`
+  // to a transaction: the write pattern of that many threads appending to
+  // their own runs, the events of one group commit in one transaction.
+  void append_interleaved(int runs, std::int64_t count, std::int64_t per_txn);
   // Reads one run's events in seq order and parses each payload.
   std::int64_t read_run(const std::string& run_id);
 
@@ -33,6 +38,7 @@ class RawJournal {
   sqlite3_stmt* upsert_run_ = nullptr;
   std::int64_t position_ = 0;
   std::int64_t seq_ = 0;
+  std::vector<std::int64_t> run_seq_;  // append_interleaved: per run
 };
 
 // Opens the file the way a plain SQLite program would (WAL, prepared
