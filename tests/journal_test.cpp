@@ -523,6 +523,43 @@ TEST_CASE("a batch whose third event fails validation writes nothing and leaves 
   }
 }
 
+// A large batch is checked and encoded on several threads, in slices; the
+// outcome must not show it: the first bad event (by index) is the one named,
+// nothing is written, and a good batch keeps its order.
+TEST_CASE("a large batch names its first bad event, writes nothing when refused, and keeps its order") {
+  TempDir dir;
+  const fs::path path = dir.file("j.db");
+  Journal j = Journal::open(path, clocked());
+  j.create_run({.session_id = "s", .run_id = "r"});
+  constexpr std::size_t kSize = 20'000;
+  std::vector<NewEvent> batch;
+  for (std::size_t i = 0; i < kSize; ++i) {
+    batch.push_back({.run_id = "r", .kind = "tool_called", .payload = {{"i", i}}});
+  }
+  std::vector<NewEvent> bad = batch;
+  bad[15'000].kind = "";                        // in a later slice
+  bad[19'999].payload = json::array({1});      // later still
+  const State before = state_of(j);
+  const Files files = files_of(path);
+  CHECK(batch_index_of([&] { j.append_batch(bad); }) == std::optional<std::size_t>(15'000));
+  CHECK(batch_index_of([&] { j.append_batch(std::vector<NewEvent>(bad)); }) == std::optional<std::size_t>(15'000));
+  bad[3].kind = "";                             // and now in the first slice too
+  CHECK(batch_index_of([&] { j.append_batch(bad); }) == std::optional<std::size_t>(3));
+  CHECK(files_of(path) == files);
+  CHECK(state_of(j) == before);
+
+  const std::vector<Event> out = j.append_batch(std::move(batch));
+  REQUIRE(out.size() == kSize);
+  for (std::size_t i = 0; i < kSize; ++i) {
+    if (out[i].payload != json{{"i", i}} || out[i].seq != static_cast<std::int64_t>(i) + 2) {
+      FAIL_CHECK("event " << i << " out of order");
+      break;
+    }
+  }
+  CHECK(j.run("r")->event_count == static_cast<std::int64_t>(kSize) + 1);
+  CHECK(j.verify().ok());
+}
+
 TEST_CASE("a batch can create a run with run_created and append to it") {
   TempDir dir;
   Journal j = Journal::open(dir.file("j.db"), clocked());
