@@ -104,6 +104,19 @@ std::vector<Event> Journal::append_batch(std::vector<NewEvent>&& events) {
   return std::move(impl_->writer->append(std::move(batch)).events);
 }
 
+std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::vector<NewEvent>& chunk)>& next) {
+  impl_->refresh_lease(/*only_if_due=*/true);
+  std::vector<NewEvent> chunk;
+  detail::BatchResult result =
+      impl_->writer->append_chunked([&](std::vector<detail::PreparedEvent>& out, std::size_t first) {
+        chunk.clear();
+        if (!next(chunk)) return false;
+        out = impl_->prepare_batch(std::move(chunk), first);
+        return true;
+      });
+  return std::move(result.events);
+}
+
 std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
                                         const nlohmann::json& payload, const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;

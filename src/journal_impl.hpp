@@ -70,8 +70,9 @@ struct Journal::Impl {
   // copied) or an rvalue one (payloads moved). A refusal names the event
   // (the first one refused). A large batch is encoded on every core, in
   // contiguous slices: each event's check and JSON text are its own.
+  // `first` is the batch index of events[0] (a chunk of a larger batch).
   template <class Events>
-  std::vector<detail::PreparedEvent> prepare_batch(Events&& events) {
+  std::vector<detail::PreparedEvent> prepare_batch(Events&& events, std::size_t first = 0) {
     constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Events>>;
     constexpr std::size_t kMinSlice = 4096;  // below this a thread costs more than it saves
     std::vector<detail::PreparedEvent> batch(events.size());
@@ -90,7 +91,8 @@ struct Journal::Impl {
             batch[i] = detail::prepare_event(events[i], options, ts);
           }
         } catch (const Error& e) {
-          failures[slice] = std::make_exception_ptr(Error(e.code(), fmt::format("event {}: {}", i, e.what()), i));
+          failures[slice] =
+              std::make_exception_ptr(Error(e.code(), fmt::format("event {}: {}", first + i, e.what()), first + i));
           return;
         } catch (...) {
           failures[slice] = std::current_exception();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -323,15 +324,7 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
   try {
     translate_errors("append", [&] {
       WriteTransaction txn(*db_, &txn_statements_);
-      // While no other connection has written since this one's last commit
-      // (data_version unchanged), the cached rows and position are current:
-      // nothing needs reading back. Otherwise start from the table.
-      const std::int64_t version = data_version();
-      std::int64_t position = committed_position_;
-      if (!cache_valid_ || version != data_version_) {
-        invalidate_cache();
-        position = catch_up_in_transaction();
-      }
+      auto [position, version] = begin_positions();
       ProjectionCache& cache = cache_;
       for (std::size_t i = 0;; ++i) {
         if (i == group.size()) {
@@ -378,25 +371,8 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
         if (!result) continue;
         for (Run& run : result->runs) run = *cache.get(run.run_id);
       }
-      cache.flush();
-      // journal_meta's positions are lower bounds (docs/format.md): written
-      // every kMetaEvery positions, not every commit, which saves a page in
-      // every commit's WAL frames. They bound how far back a catch-up after
-      // foreign inserts reads; nothing depends on them being current.
-      const bool save_meta = position - meta_projected_ >= kMetaEvery;
-      if (save_meta) meta_.save_positions(position, position);
-      const auto flush_start = std::chrono::steady_clock::now();
-      txn.commit();
-      const auto flush_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - flush_start).count();
-      // Read by the next leader under queue_mu_; a moving average (7/8 old).
-      flush_ewma_us_.store((flush_ewma_us_.load() * 7 + std::min<std::int64_t>(flush_us, kMaxGatherUs * 2)) / 8);
-      data_version_ = version;
-      committed_position_ = position;
-      if (save_meta) meta_projected_ = position;
-      cache_valid_ = true;
-      if (cache_.size() > kKeepAcrossCommits) cache_.clear();
+      finish_commit(txn, position, version);
     });
-    ++stats_.commits;
     stats_.batches += static_cast<std::int64_t>(group.size());
   } catch (...) {
     // Rolled back: the cache may hold rows the table no longer has. Every
@@ -411,6 +387,68 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
     return;
   }
   for (std::size_t i = 0; i < group.size(); ++i) settle(*group[i], std::move(results[i]), refused[i]);
+}
+
+std::pair<std::int64_t, std::int64_t> Writer::begin_positions() {
+  // While no other connection has written since this one's last commit
+  // (data_version unchanged), the cached rows and position are current:
+  // nothing needs reading back. Otherwise start from the table.
+  const std::int64_t version = data_version();
+  if (cache_valid_ && version == data_version_) return {committed_position_, version};
+  invalidate_cache();
+  return {catch_up_in_transaction(), version};
+}
+
+void Writer::finish_commit(WriteTransaction& txn, std::int64_t position, std::int64_t version) {
+  cache_.flush();
+  // journal_meta's positions are lower bounds (docs/format.md): written
+  // every kMetaEvery positions, not every commit, which saves a page in
+  // every commit's WAL frames. They bound how far back a catch-up after
+  // foreign inserts reads; nothing depends on them being current.
+  const bool save_meta = position - meta_projected_ >= kMetaEvery;
+  if (save_meta) meta_.save_positions(position, position);
+  const auto flush_start = std::chrono::steady_clock::now();
+  txn.commit();
+  const auto flush_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - flush_start).count();
+  // Read by the next leader under queue_mu_; a moving average (7/8 old).
+  flush_ewma_us_.store((flush_ewma_us_.load() * 7 + std::min<std::int64_t>(flush_us, kMaxGatherUs * 2)) / 8);
+  data_version_ = version;
+  committed_position_ = position;
+  if (save_meta) meta_projected_ = position;
+  cache_valid_ = true;
+  if (cache_.size() > kKeepAcrossCommits) cache_.clear();
+  ++stats_.commits;
+}
+
+BatchResult Writer::append_chunked(const ChunkSource& next) {
+  std::lock_guard db_lock(db_mu_);
+  try {
+    return translate_errors("append", [&] {
+      WriteTransaction txn(*db_, &txn_statements_);
+      auto [position, version] = begin_positions();
+      BatchResult result;
+      Request chunk;
+      bool wrote = false;
+      for (std::size_t first = 0;; first += chunk.events.size()) {
+        chunk.events.clear();
+        if (!next(chunk.events, first)) break;
+        BatchResult part = apply(chunk, cache_, position, wrote, first);
+        std::move(part.events.begin(), part.events.end(), std::back_inserter(result.events));
+        for (Run& run : part.runs) {
+          const auto same = [&](const Run& r) { return r.run_id == run.run_id; };
+          if (std::none_of(result.runs.begin(), result.runs.end(), same)) result.runs.push_back(std::move(run));
+        }
+      }
+      for (Run& run : result.runs) run = *cache_.get(run.run_id);
+      finish_commit(txn, position, version);
+      ++stats_.batches;
+      return result;
+    });
+  } catch (...) {
+    invalidate_cache();  // rolled back: the cache may hold rows the table no longer has
+    throw;
+  }
 }
 
 void Writer::settle(Request& request, std::optional<BatchResult> result, std::exception_ptr error) {
@@ -431,7 +469,8 @@ void Writer::savepoint(std::optional<SQLite::Statement> SavepointStatements::*sl
   stmt.exec();
 }
 
-BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote) {
+BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote,
+                          std::optional<std::size_t> first_index) {
   std::vector<PreparedEvent>& batch = request.events;
   BatchResult result;
   std::vector<std::string> touched;
@@ -439,8 +478,9 @@ BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t
     PreparedEvent& e = batch[i];
     // In a batch, a refusal names the event (in the message and as data).
     const auto refuse = [&](ErrorCode code, const std::string& why) {
-      if (batch.size() == 1) return Error(code, why);
-      return Error(code, fmt::format("event {}: {}", i, why), i);
+      if (!first_index && batch.size() == 1) return Error(code, why);
+      const std::size_t index = first_index.value_or(0) + i;
+      return Error(code, fmt::format("event {}: {}", index, why), index);
     };
     if (e.options.idempotency_key) {
       if (auto original = events_.find_by_key(e.run_id, *e.options.idempotency_key)) {

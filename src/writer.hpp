@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -93,6 +94,14 @@ class Writer {
   void append_async(std::vector<PreparedEvent> events, std::function<void(BatchResult&&)> done,
                     std::function<void(std::exception_ptr)> failed);
 
+  // One batch that arrives in chunks (Journal::append_batch_chunked): holds
+  // the connection, in one transaction, while `next` fills each chunk (its
+  // argument `first` is the batch index of the chunk's first event) until it
+  // returns false; then commits. A refusal names the event's batch index;
+  // anything thrown rolls it all back. Other appends wait meanwhile.
+  using ChunkSource = std::function<bool(std::vector<PreparedEvent>& chunk, std::size_t first)>;
+  BatchResult append_chunked(const ChunkSource& next);
+
   RebuildReport rebuild(const Progress& progress);
   CommitStats commit_stats();
   // Runs `fn` on the writer connection with the write lock held (appends
@@ -147,7 +156,16 @@ class Writer {
   void settle(Request& request, std::optional<BatchResult> result, std::exception_ptr error);
   // Writes one request's events inside the open transaction; `wrote` turns
   // true once the first event is inserted.
-  BatchResult apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote);
+  // `first_index`, when set, is the batch index of the request's first
+  // event (a chunk of a larger batch): refusals always name the event then.
+  BatchResult apply(Request& request, ProjectionCache& cache, std::int64_t& position, bool& wrote,
+                    std::optional<std::size_t> first_index = std::nullopt);
+  // In an open write transaction: the last position assigned and the
+  // file's data_version, with the row cache made current.
+  std::pair<std::int64_t, std::int64_t> begin_positions();
+  // Flushes the cached rows, refreshes journal_meta when due, commits, and
+  // records what the next transaction may reuse.
+  void finish_commit(WriteTransaction& txn, std::int64_t position, std::int64_t version);
   void savepoint(std::optional<SQLite::Statement> SavepointStatements::*slot, const char* sql);
   void flusher_loop();
 

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
@@ -523,6 +524,37 @@ TEST_SUITE("cli: append --jsonl") {
     CHECK(r.exit_code == 1);
     CHECK(is_one_error_line(r.err));
     CHECK(cli.ok_json({"events", cli.db(), "r1", "--json"}).size() == 1);
+  }
+
+  // The command parses a chunk of lines while the journal writes the chunk
+  // before (4,096 lines each): errors far into a large input must still
+  // name their line and leave nothing written.
+  TEST_CASE("a large batch is written whole, and an error in a late chunk names its line and writes nothing") {
+    Cli cli;
+    cli.init_with_run();
+    constexpr int kLines = 10'000;
+    std::string good;
+    for (int i = 0; i < kLines; ++i) good += R"({"run_id":"r1","kind":"tool_called","payload":{"i":)" + std::to_string(i) + "}}\n";
+
+    std::string bad_json = good;
+    bad_json += "{not json\n";
+    CliResult r = cli.run({"append", cli.db(), "--jsonl", "-"}, bad_json);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "error: line " + std::to_string(kLines + 1) + ": not valid JSON (at byte 3)\n");
+    CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == 1);
+
+    std::string ghost = good;
+    ghost += R"({"run_id":"ghost","kind":"b","payload":{}})" "\n";
+    r = cli.run({"append", cli.db(), "--jsonl", "-"}, ghost);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.rfind("error: line " + std::to_string(kLines + 1) + ": ", 0) == 0);
+    CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == 1);
+
+    const std::string out = cli.ok({"append", cli.db(), "--jsonl", "-"}, good);
+    CHECK(std::count(out.begin(), out.end(), '\n') == kLines);
+    const std::string last = std::to_string(kLines + 1) + " " + std::to_string(kLines + 1) + "\n";  // seq, position
+    CHECK(out.substr(out.size() - last.size()) == last);
+    CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == kLines + 1);
   }
 
   TEST_CASE("an empty batch writes nothing and succeeds; a missing file is an error") {

@@ -8,14 +8,20 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -557,6 +563,118 @@ TEST_CASE("a large batch names its first bad event, writes nothing when refused,
     }
   }
   CHECK(j.run("r")->event_count == static_cast<std::int64_t>(kSize) + 1);
+  CHECK(j.verify().ok());
+}
+
+// ---------------------------------------------------------------------------
+// A batch in chunks (append_batch_chunked)
+
+namespace {
+
+// A source that hands out `chunks` one per call.
+std::function<bool(std::vector<NewEvent>&)> chunks_of(std::vector<std::vector<NewEvent>> chunks) {
+  auto left = std::make_shared<std::deque<std::vector<NewEvent>>>(chunks.begin(), chunks.end());
+  return [left](std::vector<NewEvent>& chunk) {
+    if (left->empty()) return false;
+    chunk = std::move(left->front());
+    left->pop_front();
+    return true;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a chunked batch appends what append_batch would, in one commit") {
+  TempDir dir;
+  Journal j = Journal::open(dir.file("j.db"), clocked());
+  j.create_run({.session_id = "s", .run_id = "a"});
+  const std::vector<Event> out = j.append_batch_chunked(chunks_of({
+      {{.run_id = "a", .kind = "tool_called", .payload = {{"i", 1}}},
+       {.run_id = "b", .kind = "run_created", .payload = {{"session_id", "s"}}}},
+      {},  // an empty chunk is allowed
+      {{.run_id = "b", .kind = "tool_called"}, {.run_id = "a", .kind = "run_completed"}},
+  }));
+  REQUIRE(out.size() == 4);
+  CHECK(out[0].seq == 2);
+  CHECK(out[1].seq == 1);
+  CHECK(out[2].seq == 2);
+  CHECK(out[3].seq == 3);
+  for (std::size_t i = 1; i < out.size(); ++i) CHECK(out[i].position == out[i - 1].position + 1);
+  CHECK(out[0].payload == json{{"i", 1}});
+  CHECK(j.run("a")->status == RunStatus::Completed);
+  CHECK(j.run("b")->event_count == 2);
+  CHECK(j.verify().ok());
+}
+
+TEST_CASE("a chunked batch refused in a later chunk names the event's batch index and writes nothing") {
+  TempDir dir;
+  const fs::path path = dir.file("j.db");
+  Journal j = Journal::open(path, clocked());
+  j.create_run({.session_id = "s", .run_id = "r"});
+  const State before = state_of(j);
+  const auto make = [] {
+    return chunks_of({
+        {{.run_id = "r", .kind = "a"}, {.run_id = "r", .kind = "b"}},
+        {{.run_id = "r", .kind = "c"}, {.run_id = "ghost", .kind = "d"}},
+    });
+  };
+  CHECK(code_of([&] { j.append_batch_chunked(make()); }) == ErrorCode::NotFound);
+  CHECK(batch_index_of([&] { j.append_batch_chunked(make()); }) == std::optional<std::size_t>(3));
+  CHECK(contains(message_of([&] { j.append_batch_chunked(make()); }), "event 3"));
+  // Refused by the checks that need no file, in a later chunk, too.
+  const auto bad_kind = [] {
+    return chunks_of({{{.run_id = "r", .kind = "a"}}, {{.run_id = "r", .kind = "b"}, {.run_id = "r", .kind = ""}}});
+  };
+  CHECK(code_of([&] { j.append_batch_chunked(bad_kind()); }) == ErrorCode::InvalidArgument);
+  CHECK(batch_index_of([&] { j.append_batch_chunked(bad_kind()); }) == std::optional<std::size_t>(2));
+  CHECK(state_of(j) == before);
+  // The writer is fine afterwards: its cached rows went with the rollback.
+  CHECK(j.append("r", "tool_called").seq == 2);
+  CHECK(j.verify().ok());
+}
+
+TEST_CASE("what the chunk source throws rolls the batch back and reaches the caller unchanged") {
+  TempDir dir;
+  Journal j = Journal::open(dir.file("j.db"), clocked());
+  j.create_run({.session_id = "s", .run_id = "r"});
+  const State before = state_of(j);
+  int calls = 0;
+  const auto source = [&](std::vector<NewEvent>& chunk) -> bool {
+    if (++calls == 3) throw std::runtime_error("the input broke");
+    chunk.push_back({.run_id = "r", .kind = "tool_called"});
+    return true;
+  };
+  CHECK_THROWS_WITH_AS(j.append_batch_chunked(source), "the input broke", std::runtime_error);
+  CHECK(state_of(j) == before);
+  CHECK(j.append("r", "tool_called").seq == 2);
+}
+
+TEST_CASE("other threads' appends wait for a chunked batch and then commit") {
+  TempDir dir;
+  Journal j = Journal::open(dir.file("j.db"), clocked());
+  j.create_run({.session_id = "s", .run_id = "bulk"});
+  j.create_run({.session_id = "s", .run_id = "other"});
+  std::atomic<bool> started{false};
+  std::future<Event> other;
+  int chunk_no = 0;
+  const std::vector<Event> out = j.append_batch_chunked([&](std::vector<NewEvent>& chunk) {
+    if (chunk_no == 1) {
+      // The batch holds the writer now: an append from another thread queues.
+      other = std::async(std::launch::async, [&] {
+        started = true;
+        return j.append("other", "tool_called");
+      });
+      while (!started) std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      CHECK(other.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+    }
+    if (chunk_no++ == 3) return false;
+    chunk.push_back({.run_id = "bulk", .kind = "tool_called"});
+    return true;
+  });
+  REQUIRE(out.size() == 3);
+  const Event e = other.get();
+  CHECK(e.position == out.back().position + 1);
   CHECK(j.verify().ok());
 }
 

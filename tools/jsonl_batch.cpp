@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -107,51 +105,30 @@ NewEvent parse_line(std::size_t line_number, std::string_view text) {
 
 }  // namespace
 
-Batch read_jsonl_batch(std::istream& in) {
-  // Read first, then parse: parsing is most of the work of a bulk append,
-  // and the lines are independent, so they are parsed on every core, in
-  // contiguous slices. The first bad line (by number) is the one reported.
-  std::vector<std::string> texts;
-  Batch batch;
-  std::string line;
-  std::size_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (is_blank(line)) {
+bool JsonlReader::next(std::vector<NewEvent>& events, std::vector<std::size_t>& lines, std::size_t max) {
+  std::size_t taken = 0;
+  while (taken < max && std::getline(in_, line_)) {
+    ++line_number_;
+    if (is_blank(line_)) {
       continue;
     }
-    if (line.back() == '\r') {
-      line.pop_back();
+    if (line_.back() == '\r') {
+      line_.pop_back();
     }
-    texts.push_back(std::move(line));
-    batch.lines.push_back(line_number);
+    events.push_back(parse_line(line_number_, line_));
+    lines.push_back(line_number_);
+    ++taken;
   }
-  if (in.bad()) {
-    throw CliError(fmt::format("reading line {} failed", line_number + 1));
+  if (in_.bad()) {
+    throw CliError(fmt::format("reading line {} failed", line_number_ + 1));
   }
-  batch.events.resize(texts.size());
-  constexpr std::size_t kMinSlice = 4096;  // below this a thread costs more than it saves
-  const std::size_t slices = std::clamp<std::size_t>(texts.size() / kMinSlice, 1,
-                                                     std::max(1U, std::thread::hardware_concurrency()));
-  std::vector<std::exception_ptr> failures(slices);
-  const auto parse_slice = [&](std::size_t slice) {
-    const std::size_t begin = texts.size() * slice / slices;
-    const std::size_t end = texts.size() * (slice + 1) / slices;
-    try {
-      for (std::size_t i = begin; i < end; ++i) {
-        batch.events[i] = parse_line(batch.lines[i], texts[i]);
-        std::string().swap(texts[i]);  // the text is no longer needed
-      }
-    } catch (...) {
-      failures[slice] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> workers;
-  for (std::size_t slice = 1; slice < slices; ++slice) workers.emplace_back(parse_slice, slice);
-  parse_slice(0);
-  for (std::thread& worker : workers) worker.join();
-  for (const std::exception_ptr& failure : failures) {
-    if (failure) std::rethrow_exception(failure);
+  return taken > 0;
+}
+
+Batch read_jsonl_batch(std::istream& in) {
+  Batch batch;
+  JsonlReader reader(in);
+  while (reader.next(batch.events, batch.lines, SIZE_MAX)) {
   }
   return batch;
 }

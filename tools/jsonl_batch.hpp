@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <istream>
+#include <string>
 #include <vector>
 
 #include <runjournal/journal.hpp>
@@ -22,8 +23,23 @@ struct Batch {
   std::vector<std::size_t> lines;  // lines[i]: the input line of events[i]
 };
 
-// Reads the whole stream. Throws CliError("line N: …") on the first bad line,
-// CliError on a read failure.
+// Reads the stream a chunk at a time, so that a bulk append can write one
+// chunk while the next is parsed.
+class JsonlReader {
+ public:
+  explicit JsonlReader(std::istream& in) : in_(in) {}
+  // Parses lines into `events` (and their numbers into `lines`) until `max`
+  // more are there or the input ends; false when there was nothing left.
+  // Throws CliError("line N: …") on a bad line, CliError on a read failure.
+  bool next(std::vector<NewEvent>& events, std::vector<std::size_t>& lines, std::size_t max);
+
+ private:
+  std::istream& in_;
+  std::string line_;
+  std::size_t line_number_ = 0;
+};
+
+// Reads the whole stream. Throws as JsonlReader::next does.
 Batch read_jsonl_batch(std::istream& in);
 
 }  // namespace runjournal::cli

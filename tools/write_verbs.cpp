@@ -5,16 +5,21 @@
 // the library: a verb that exits non-zero has written nothing.
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -152,30 +157,109 @@ int append_one(Journal& journal, const AppendArgs& args) {
   return kExitOk;
 }
 
-Batch read_batch(const std::string& source) {
-  if (source == "-") {
-    return read_jsonl_batch(std::cin);
+// `append --jsonl`: one batch, all or nothing, read and parsed on a thread
+// of its own a chunk at a time while the journal writes the chunks before
+// it (Journal::append_batch_chunked), so parsing overlaps writing.
+class JsonlPipeline {
+ public:
+  explicit JsonlPipeline(std::istream& in) : producer_([this, &in] { produce(in); }) {}
+  ~JsonlPipeline() {
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;  // the consumer is gone (done, or the batch failed)
+    }
+    cv_.notify_all();
+    producer_.join();
   }
-  std::ifstream file(source, std::ios::binary);
-  if (!file) {
-    throw CliError(fmt::format("cannot open {}: {}", source, std::strerror(errno)));
+  JsonlPipeline(const JsonlPipeline&) = delete;
+  JsonlPipeline& operator=(const JsonlPipeline&) = delete;
+
+  // The next chunk, false at the end; rethrows the reader's error (a bad
+  // line), which rolls the batch back.
+  bool next(std::vector<NewEvent>& chunk) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
+    if (ready_.empty()) {
+      if (error_) std::rethrow_exception(error_);
+      return false;
+    }
+    chunk = std::move(ready_.front());
+    ready_.pop_front();
+    cv_.notify_all();
+    return true;
   }
-  return read_jsonl_batch(file);
+
+  // The input line of the batch's index-th event (it has been read).
+  std::size_t line_of(std::size_t index) {
+    std::lock_guard lock(mu_);
+    return index < lines_.size() ? lines_[index] : 0;
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 4096;  // events per chunk
+  static constexpr std::size_t kAhead = 4;     // chunks parsed ahead at most
+
+  void produce(std::istream& in) {
+    try {
+      JsonlReader reader(in);
+      std::vector<std::size_t> lines;
+      for (;;) {
+        std::vector<NewEvent> chunk;
+        lines.clear();
+        if (!reader.next(chunk, lines, kChunk)) break;
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return ready_.size() < kAhead || stopped_; });
+        if (stopped_) return;
+        ready_.push_back(std::move(chunk));
+        lines_.insert(lines_.end(), lines.begin(), lines.end());
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      error_ = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<NewEvent>> ready_;
+  std::vector<std::size_t> lines_;
+  std::exception_ptr error_;
+  bool finished_ = false;
+  bool stopped_ = false;
+  std::thread producer_;  // last: started once the rest is constructed
+};
+
+std::vector<Event> append_jsonl(Journal& journal, std::istream& in) {
+  JsonlPipeline pipeline(in);
+  try {
+    return journal.append_batch_chunked([&](std::vector<NewEvent>& chunk) { return pipeline.next(chunk); });
+  } catch (const Error& e) {
+    // The library says which event of the batch it refused; name its line.
+    if (auto index = e.batch_index()) {
+      if (const std::size_t line = pipeline.line_of(*index); line > 0) {
+        throw Error(e.code(), fmt::format("line {}: batch not written: {}", line, e.what()));
+      }
+    }
+    throw Error(e.code(), fmt::format("batch not written: {}", e.what()));
+  }
 }
 
 int append_batch(Journal& journal, const AppendArgs& args) {
-  Batch batch = read_batch(args.jsonl);
   std::vector<Event> written;
-  if (!batch.events.empty()) {
-    try {
-      written = journal.append_batch(std::move(batch.events));
-    } catch (const Error& e) {
-      // The library says which event of the batch it refused; name its line.
-      if (auto index = e.batch_index(); index && *index < batch.lines.size()) {
-        throw Error(e.code(), fmt::format("line {}: batch not written: {}", batch.lines[*index], e.what()));
-      }
-      throw Error(e.code(), fmt::format("batch not written: {}", e.what()));
+  if (args.jsonl == "-") {
+    written = append_jsonl(journal, std::cin);
+  } else {
+    std::ifstream file(args.jsonl, std::ios::binary);
+    if (!file) {
+      throw CliError(fmt::format("cannot open {}: {}", args.jsonl, std::strerror(errno)));
     }
+    written = append_jsonl(journal, file);
   }
   if (args.json) {
     nlohmann::json array = nlohmann::json::array();

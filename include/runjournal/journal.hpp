@@ -179,6 +179,17 @@ class Journal {
   // The same, taking the events' payloads instead of copying them (a bulk
   // loader that builds a batch only to append it).
   std::vector<Event> append_batch(std::vector<NewEvent>&& events);
+  // One batch that arrives in chunks, for bulk loaders: `next` is called
+  // until it returns false, each time with `chunk` empty, to fill it with the
+  // batch's next events. They are appended exactly as append_batch() would
+  // append them all at once: in one transaction, in order, all or none, a
+  // refused event named by its index in the whole batch. But each chunk is
+  // checked and written as it comes, so the caller can read and parse the
+  // next chunk while the last one is written. Anything `next` throws rolls
+  // the batch back and propagates unchanged. Until it returns, this
+  // process's other appends wait (another process's wait as for any write);
+  // so `next` must not append to this journal itself (it may read).
+  std::vector<Event> append_batch_chunked(const std::function<bool(std::vector<NewEvent>& chunk)>& next);
 
   // append() and append_batch() without waiting for the commit: the future
   // becomes ready when the events are durable (or holds the Error). Input
