@@ -476,7 +476,7 @@ TEST_SUITE("cli: append --jsonl") {
     const std::vector<Case> cases = {
         {"{not json", "error: line 3: not valid JSON (at byte 3)\n"},
         {"[1]", "error: line 3: not a JSON object\n"},
-        {R"({"run_id":"r1","kind":"a"})", "error: line 3: missing \"payload\"\n"},
+        {R"({"run_id":"r1","kind":"a","payload":[]})", "error: line 3: payload is not a JSON object\n"},
         {R"({"kind":"a","payload":{}})", "error: line 3: missing \"run_id\"\n"},
         {R"({"run_id":"r1","kind":7,"payload":{}})", "error: line 3: kind is not a string\n"},
         {R"({"run_id":"r1","kind":"a","payload":{},"expect_seq":1})",
@@ -555,6 +555,20 @@ TEST_SUITE("cli: append --jsonl") {
     const std::string last = std::to_string(kLines + 1) + " " + std::to_string(kLines + 1) + "\n";  // seq, position
     CHECK(out.substr(out.size() - last.size()) == last);
     CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == kLines + 1);
+  }
+
+  TEST_CASE("a JSONL line without a payload (or with a null one) appends an empty payload") {
+    Cli cli;
+    cli.init_with_run();
+    CHECK(cli.ok({"append", cli.db(), "--jsonl", "-"},
+                 R"({"run_id":"r1","kind":"run_started"})"
+                 "\n"
+                 R"({"run_id":"r1","kind":"note","payload":null})"
+                 "\n") == "2 2\n3 3\n");
+    const json events = cli.ok_json({"events", cli.db(), "r1", "--json"});
+    REQUIRE(events.size() == 3);
+    CHECK(events[1]["payload"] == json::object());
+    CHECK(events[2]["payload"] == json::object());
   }
 
   TEST_CASE("an empty batch writes nothing and succeeds; a missing file is an error") {

@@ -74,14 +74,14 @@ NewEvent parse_line(std::size_t line_number, std::string_view text) {
   NewEvent event;
   event.run_id = in.required_string("run_id");
   event.kind = in.required_string("kind");
-  const nlohmann::json* payload = in.find("payload");
-  if (payload == nullptr) {
-    in.fail("missing \"payload\"");
-  }
-  if (!payload->is_object()) {
+  // Optional, as for `append DB RUN KIND [PAYLOAD]`: absent (or null) is {}.
+  if (const nlohmann::json* payload = in.find("payload"); payload == nullptr || payload->is_null()) {
+    event.payload = nlohmann::json::object();
+  } else if (!payload->is_object()) {
     in.fail("payload is not a JSON object");
+  } else {
+    event.payload = std::move(object["payload"]);
   }
-  event.payload = std::move(object["payload"]);
 
   if (const nlohmann::json* key = in.find("idempotency_key"); key != nullptr && !key->is_null()) {
     if (!key->is_string()) {

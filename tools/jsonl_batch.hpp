@@ -2,8 +2,9 @@
 //
 // One JSON object per line:
 //   {"run_id": "r1", "kind": "tool_called", "payload": {…}}
-// with the optional fields "idempotency_key" (a string) and "expected_seq"
-// (an integer); null means absent. Blank lines are skipped; a trailing "\r"
+// with the optional fields "payload" (an object; absent means {}),
+// "idempotency_key" (a string) and "expected_seq" (an integer); null means
+// absent. Blank lines are skipped; a trailing "\r"
 // is ignored. Any other field, a missing or ill-typed field, or a line that is
 // not a JSON object rejects the whole batch: the error names the line number
 // (1-based, counting blank lines) and nothing is appended.
