@@ -19,9 +19,15 @@ void require_id(const std::string& value, const char* what) {
 
 namespace {
 
-// `event` as given, except that its payload is `payload` (a copy of the
-// caller's, or the caller's own, moved).
-PreparedEvent prepare(const NewEvent& event, nlohmann::json payload, const Options& options, std::int64_t ts_ms) {
+// The event's fields, and its payload (a copy of the caller's, or the
+// caller's own, moved).
+struct Fields {
+  const std::string& run_id;
+  const std::string& kind;
+  const AppendOptions& options;
+};
+
+PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options& options, std::int64_t ts_ms) {
   require_id(event.run_id, "run id");
   if (event.kind.empty()) throw Error(ErrorCode::InvalidArgument, "event kind is empty");
   if (event.kind.size() > options.max_kind_bytes) {
@@ -78,12 +84,17 @@ PreparedEvent prepare(const NewEvent& event, nlohmann::json payload, const Optio
 }  // namespace
 
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms) {
-  return prepare(event, event.payload, options, ts_ms);
+  return prepare({event.run_id, event.kind, event.options}, event.payload, options, ts_ms);
+}
+
+PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
+                            const AppendOptions& append_options, const Options& options, std::int64_t ts_ms) {
+  return prepare({run_id, kind, append_options}, payload, options, ts_ms);
 }
 
 PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms) {
   nlohmann::json payload = std::move(event.payload);
-  return prepare(event, std::move(payload), options, ts_ms);
+  return prepare({event.run_id, event.kind, event.options}, std::move(payload), options, ts_ms);
 }
 
 }  // namespace runjournal::detail

@@ -24,6 +24,9 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
 // The same, taking the caller's payload instead of copying it.
 PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms);
+// The same for one event given by its parts (no NewEvent copy of the payload).
+PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
+                            const AppendOptions& append_options, const Options& options, std::int64_t ts_ms);
 
 // Checks an id-like string (run id, session id, key): non-empty, at most
 // kMaxIdBytes, valid UTF-8.

@@ -78,14 +78,14 @@ Run Journal::create_run(const NewRun& run) {
                                         impl_->now()));
   if (run.exclusive) batch.back().exclusive_session = run.session_id;
   impl_->refresh_lease(/*only_if_due=*/true);
-  detail::BatchResult result = impl_->writer->append(std::move(batch));
+  detail::BatchResult result = impl_->writer->append(std::move(batch), detail::WithRuns::Yes);
   return std::move(result.runs.front());
 }
 
 Event Journal::append(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                       const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;
-  batch.push_back(detail::prepare_event(NewEvent{run_id, kind, payload, options}, impl_->options, impl_->now()));
+  batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
   impl_->refresh_lease(/*only_if_due=*/true);
   return std::move(impl_->writer->append(std::move(batch)).events.front());
 }
@@ -120,7 +120,7 @@ std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::v
 std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
                                         const nlohmann::json& payload, const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;
-  batch.push_back(detail::prepare_event(NewEvent{run_id, kind, payload, options}, impl_->options, impl_->now()));
+  batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
   auto promise = std::make_shared<std::promise<Event>>();
   std::future<Event> result = promise->get_future();
   impl_->writer->append_async(

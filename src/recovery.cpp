@@ -50,7 +50,7 @@ Run Journal::Impl::append_for_run(const NewEvent& event) {
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(event, options, now()));
   refresh_lease(/*only_if_due=*/true);
-  detail::BatchResult result = writer->append(std::move(batch));
+  detail::BatchResult result = writer->append(std::move(batch), detail::WithRuns::Yes);
   if (!result.runs.empty()) return std::move(result.runs.front());
   // An idempotent retry wrote nothing and touched no row: read it.
   return read("reading a run", [&](auto&, auto&, detail::RunStore& runs) { return runs.load(event.run_id); })

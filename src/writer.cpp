@@ -205,10 +205,11 @@ CommitStats Writer::commit_stats() {
   return stats_;
 }
 
-BatchResult Writer::append(std::vector<PreparedEvent> events) {
+BatchResult Writer::append(std::vector<PreparedEvent> events, WithRuns with_runs) {
   auto request = std::make_shared<Request>();
   request->events = std::move(events);
   request->waiter = true;
+  request->with_runs = with_runs == WithRuns::Yes;
   {
     std::unique_lock lock(queue_mu_);
     ++callers_;
@@ -510,11 +511,15 @@ BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t
     wrote = true;
     events_.insert(position, e.run_id, seq, e.ts_ms, e.kind, e.payload_text, e.options.idempotency_key);
     cache.apply(EventView{e.run_id, seq, position, e.ts_ms, e.kind, e.payload_text});
-    if (std::find(touched.begin(), touched.end(), e.run_id) == touched.end()) touched.push_back(e.run_id);
+    if (request.with_runs && std::find(touched.begin(), touched.end(), e.run_id) == touched.end()) {
+      touched.push_back(e.run_id);
+    }
     result.events.push_back(
         Event{position, e.run_id, seq, e.ts_ms, e.kind, std::move(e.payload), e.options.idempotency_key});
   }
-  for (const std::string& run_id : touched) result.runs.push_back(Run{.run_id = run_id});
+  if (request.with_runs) {
+    for (const std::string& run_id : touched) result.runs.push_back(Run{.run_id = run_id});
+  }
   return result;
 }
 

@@ -62,8 +62,11 @@ struct PreparedEvent {
 
 struct BatchResult {
   std::vector<Event> events;  // one per input, in order
-  std::vector<Run> runs;      // every touched run as committed
+  std::vector<Run> runs;      // every touched run as committed, when asked for
 };
+
+// Whether a caller wants BatchResult::runs (copies of the touched rows).
+enum class WithRuns { No, Yes };
 
 // How many commits the writer has made and how many batches they carried;
 // tests use it to see that concurrent appends share transactions.
@@ -87,7 +90,7 @@ class Writer {
   // Stores the events in one transaction, all or none, and returns once they
   // are committed; see Journal::append_batch. May commit together with
   // other threads' batches.
-  BatchResult append(std::vector<PreparedEvent> events);
+  BatchResult append(std::vector<PreparedEvent> events, WithRuns with_runs = WithRuns::No);
   // The same, without waiting: exactly one of `done` and `failed` is called,
   // on a writer thread, once the batch is committed or has failed. They must
   // not call back into the journal.
@@ -119,6 +122,7 @@ class Writer {
     // A caller of append() waits on `cv` for `done` and then reads its
     // outcome; an append_async() request has callbacks instead.
     bool waiter = false;
+    bool with_runs = false;  // fill BatchResult::runs
     std::condition_variable cv;
     bool done = false;  // guarded by queue_mu_
     std::optional<BatchResult> result;
