@@ -10,7 +10,9 @@
 //
 // Group commit: callers queue their batches; whichever caller finds no
 // commit in progress becomes the leader, takes every queued batch, and
-// writes them all in one transaction with one flush. Each batch runs inside
+// writes them all in one transaction with one flush; while that
+// transaction is open it keeps taking batches that arrive, for up to half a
+// flush, until every caller inside append() has one in it (gathering). Each batch runs inside
 // its own SAVEPOINT, so a batch that is refused (unknown run, stale
 // expected_seq, …) rolls back alone and fails alone; a commit that fails
 // (I/O error, full disk) fails exactly the batches it carried. A caller
@@ -119,11 +121,10 @@ class Writer {
  private:
   struct Request {
     std::vector<PreparedEvent> events;
-    // A caller of append() waits on `cv` for `done` and then reads its
-    // outcome; an append_async() request has callbacks instead.
+    // A caller of append() waits (on done_cv_) for `done` and then reads
+    // its outcome; an append_async() request has callbacks instead.
     bool waiter = false;
     bool with_runs = false;  // fill BatchResult::runs
-    std::condition_variable cv;
     bool done = false;  // guarded by queue_mu_
     std::optional<BatchResult> result;
     std::exception_ptr error;
@@ -208,6 +209,7 @@ class Writer {
   // The queue of requests waiting for a commit.
   std::mutex queue_mu_;
   std::condition_variable flusher_cv_;  // the flusher waits here
+  std::condition_variable done_cv_;     // callers of append() wait here
   std::deque<std::shared_ptr<Request>> queue_;
   bool leader_active_ = false;
   std::size_t callers_ = 0;  // threads inside append(), queued or just done
