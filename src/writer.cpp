@@ -228,7 +228,9 @@ BatchResult Writer::append(std::vector<PreparedEvent> events, WithRuns with_runs
     std::unique_lock lock(queue_mu_);
     ++callers_;
     queue_.push_back(request);
-    if (gathering_) gather_cv_.notify_one();
+    // Wake a gathering leader only once its group would be complete: a wake
+    // per arrival costs it two context switches each.
+    if (gathering_ && queue_.size() >= gather_need_) gather_cv_.notify_one();
     while (!request->done) {
       if (leader_active_) {
         done_cv_.wait(lock);  // woken after every commit
@@ -321,6 +323,7 @@ bool Writer::take_more(std::vector<std::shared_ptr<Request>>& group, Gathering& 
     if (group.size() > before || !queue_.empty()) break;  // took some, or the group is full
     if (!gathering.enabled || group.size() >= gathering.expected) break;
     gathering_ = true;
+    gather_need_ = gathering.expected - group.size();
     const bool timed_out = gather_cv_.wait_until(lock, gathering.deadline) == std::cv_status::timeout;
     gathering_ = false;
     if (timed_out) {

@@ -214,6 +214,7 @@ class Writer {
   bool leader_active_ = false;
   std::size_t callers_ = 0;  // threads inside append(), queued or just done
   bool gathering_ = false;   // a leader waits on gather_cv_ for batches
+  std::size_t gather_need_ = 0;  // ... until this many are queued
   std::condition_variable gather_cv_;
   // How long a commit's COMMIT takes (its flush), averaged, in microseconds.
   std::atomic<std::int64_t> flush_ewma_us_{0};
