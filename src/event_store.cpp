@@ -133,7 +133,7 @@ std::optional<std::pair<std::int64_t, std::string>> EventStore::newest() {
   SQLite::Statement& stmt = cached_statement(db_, newest_, kSelectNewest);
   StatementReset reset_on_exit(stmt);
   if (!stmt.executeStep()) return std::nullopt;
-  return std::make_pair(stmt.getColumn(0).getInt64(), stmt.getColumn(1).getString());
+  return std::make_pair(stmt.getColumn("position").getInt64(), stmt.getColumn("run_id").getString());
 }
 
 std::int64_t EventStore::min_position() {

@@ -210,7 +210,7 @@ std::optional<std::int64_t> RunStore::last_position(const std::string& run_id) {
   StatementReset reset_on_exit(stmt);
   stmt.bind(1, run_id);
   if (!stmt.executeStep()) return std::nullopt;
-  return stmt.getColumn(0).getInt64();
+  return stmt.getColumn("last_position").getInt64();
 }
 
 std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {

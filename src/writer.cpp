@@ -93,7 +93,7 @@ std::int64_t Writer::data_version() {
   SQLite::Statement& stmt = cached_statement(*db_, data_version_stmt_, "PRAGMA data_version");
   StatementReset reset_on_exit(stmt);
   stmt.executeStep();
-  return stmt.getColumn(0).getInt64();
+  return stmt.getColumn("data_version").getInt64();
 }
 
 Writer::~Writer() {
@@ -285,7 +285,8 @@ void Writer::lead(std::unique_lock<std::mutex>& lock) {
   gathering.expected = callers_;
   const std::int64_t flush_us = flush_ewma_us_.load();
   gathering.enabled = flush_us >= kMinGatherUs;
-  gathering.deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(std::min(flush_us, kMaxGatherUs) / 2);
+  gathering.deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(std::min(flush_us, kMaxGatherUs) / 2);
   std::vector<std::shared_ptr<Request>> group;
   take_queued(group, gathering);
   lock.unlock();
