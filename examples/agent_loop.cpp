@@ -12,11 +12,14 @@
 // The story, each part checked:
 //   1. a prompt runs to completion;
 //   2. a long prompt is cancelled from another thread (a user pressing stop):
-//      that thread appends `run_cancelled`, and the agent loop, which reads
-//      its run's status at every step, stops;
+//      that thread calls Journal::cancel_if_live, which writes `run_cancelled`
+//      only while the run is live, and the agent loop, which reads its run's
+//      status at every step, stops;
 //   3. a host process is killed with SIGKILL in the middle of a run; the
-//      restarted host reopens the journal, finds the run, and resumes it from
-//      its last checkpoint without redoing the steps that checkpoint covers.
+//      restarted host reopens the journal, Journal::recover() finds the run
+//      whose driver is gone, and the host records the interruption
+//      (interrupt_run), takes the run over (resume_run) and goes on from its
+//      last checkpoint without redoing the steps that checkpoint covers.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -77,9 +80,10 @@ RunStatus drive(Journal& journal, const std::string& run_id, AgentState state, i
                 const StepHooks& hooks = {}) {
   for (; state.next_step <= steps; ++state.next_step) {
     const int step = state.next_step;
-    // The run's status is the journal's, so a cancel from another thread or
-    // another process (`runjournal cancel DB RUN`) is seen here.
-    // TODO(issue 4): a cancellation token fed by Journal::cancel_if_live.
+    // The cancel token is the run's status in the journal: a stop button's
+    // cancel_if_live in this process and `runjournal cancel DB RUN` from
+    // another both land there, so one read per step sees either. The loop
+    // writes no terminal event of its own then, since the cancel already is.
     const RunStatus status = journal.run(run_id).value().status;
     if (runjournal::is_terminal(status)) return status;
 
@@ -105,22 +109,6 @@ Run start_run(Journal& journal, const std::string& prompt) {
   Run run = journal.create_run({.session_id = "agent-session", .prompt = prompt});
   journal.append(run.run_id, "run_started");
   return run;
-}
-
-// The runs a previous host left unfinished. This example runs one host per
-// journal, so every run that is not terminal was cut off.
-// TODO(issue 4): Journal::recover() lists exactly the runs whose driving
-// process is gone, which also holds with several hosts on one journal.
-std::vector<Run> cut_off_runs(const Journal& journal) {
-  std::vector<Run> found;
-  runjournal::Page page;
-  for (;;) {
-    const std::vector<Run> batch = journal.runs({}, page);
-    for (const Run& run : batch)
-      if (!runjournal::is_terminal(run.status)) found.push_back(run);
-    if (batch.size() < page.limit) return found;
-    page.after_run_id = batch.back().run_id;
-  }
 }
 
 // ---- the host process that gets killed ---------------------------------------
@@ -168,9 +156,10 @@ void cancelled_from_another_thread(Journal& journal) {
   constexpr int kLongSteps = 200;
   std::promise<void> second_step_done;
   // The "stop" button: another thread, the same Journal (it is thread-safe).
-  std::thread stop_button([&journal, &run, ready = second_step_done.get_future()]() mutable {
+  bool stop_took = false;
+  std::thread stop_button([&journal, &run, &stop_took, ready = second_step_done.get_future()]() mutable {
     ready.wait();
-    journal.append(run.run_id, "run_cancelled", {{"reason", "the user pressed stop"}});
+    stop_took = journal.cancel_if_live(run.run_id, "the user pressed stop");
   });
   const RunStatus ended = drive(journal, run.run_id, {}, kLongSteps,
                                 {.pace = std::chrono::milliseconds(2), .after_step = [&](int step) {
@@ -181,6 +170,11 @@ void cancelled_from_another_thread(Journal& journal) {
   check(ended == RunStatus::Cancelled && now.status == RunStatus::Cancelled, "the loop saw the cancel and stopped");
   check(now.status_reason == "the user pressed stop", "the reason is recorded");
   check(count_kind(journal, run.run_id, "step_started") < kLongSteps, "it stopped before the last step");
+  // cancel_if_live cancels only a live run, so pressing stop again (or a
+  // second button racing the first) records nothing more.
+  const bool second_press_took = journal.cancel_if_live(run.run_id, "the user pressed stop again");
+  check(stop_took && !second_press_took && count_kind(journal, run.run_id, "run_cancelled") == 1,
+        "cancel_if_live cancelled the live run once; pressing stop again wrote nothing");
 }
 
 pid_t spawn(const std::vector<std::string>& args, int stdout_fd) {
@@ -214,18 +208,33 @@ void crash_and_resume(const std::string& path) {
   check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the host died of SIGKILL");
 
   // The restarted host: a fresh open, and the journal is all it knows.
+  // recover() lists the unfinished runs whose driving process is gone; the
+  // runs of parts 1 and 2 are finished, and a run another live host drove
+  // would not be listed however quiet it was.
   Journal journal = Journal::open(path, {.create_if_missing = false});
-  const std::vector<Run> cut_off = cut_off_runs(journal);
-  check(cut_off.size() == 1, "one run was cut off");
-  for (const Run& run : cut_off) {
-    std::printf("  run %s was cut off in status %s; last checkpoint %s\n", run.run_id.c_str(),
-                std::string(runjournal::to_string(run.status)).c_str(), run.checkpoint_id.value_or("none").c_str());
-    check(run.checkpoint.is_object() && run.checkpoint.value("next_step", 0) >= 4, "its checkpoint covers steps 1-3");
-    // Record what happened, then go on from the checkpoint.
-    // TODO(issue 4): Journal::interrupt_run / resume_run write these two.
-    journal.append(run.run_id, "run_interrupted", {{"reason", "the host process died"}});
-    journal.append(run.run_id, "run_resumed", {{"from_checkpoint", run.checkpoint_id.value_or("")}});
-    const AgentState restored = AgentState::from_checkpoint(run.checkpoint);
+  const std::vector<runjournal::RecoveredRun> cut_off = journal.recover();
+  check(cut_off.size() == 1, "recover() lists one run cut off");
+  for (const runjournal::RecoveredRun& found : cut_off) {
+    const Run& run = found.run;
+    std::printf("  run %s was cut off in status %s (%s); last checkpoint %s\n", run.run_id.c_str(),
+                std::string(runjournal::to_string(run.status)).c_str(), found.why.c_str(),
+                found.checkpoint ? found.checkpoint->checkpoint_id.c_str() : "none");
+    // This host writes its checkpoint_saved payloads by hand, with no "state"
+    // member, so the Checkpoint's state is the whole payload.
+    const json checkpoint = found.checkpoint ? found.checkpoint->state : json();
+    check(checkpoint.is_object() && checkpoint.value("next_step", 0) >= 4, "its checkpoint covers steps 1-3");
+
+    // Record what happened, then take the run over and go on from the
+    // checkpoint. expected_seq is the seq recover() saw: had the run moved
+    // since (its driver alive after all), interrupt_run would throw Conflict
+    // rather than mark it.
+    journal.interrupt_run(run.run_id, "the host process died", {.expected_seq = run.last_seq});
+    const Run resumed =
+        journal.resume_run(run.run_id, {{"from_checkpoint", found.checkpoint ? found.checkpoint->checkpoint_id : ""}});
+    check(resumed.status == RunStatus::Executing && resumed.driver == runjournal::this_process_driver(),
+          "resume_run put the run back to executing, driven by this process");
+    check(journal.recover({.include_interrupted = true}).empty(), "recover() no longer lists it");
+    const AgentState restored = AgentState::from_checkpoint(checkpoint);
     drive(journal, run.run_id, restored, kCrashSteps);
 
     const Run done = journal.run(run.run_id).value();

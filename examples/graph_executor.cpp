@@ -13,18 +13,21 @@
 //   node_exited {node, next}                 and which edge it took
 //   checkpoint_saved {checkpoint_id, next_node, state}
 // and, after a crash, checkpoint_restored {checkpoint_id, next_node} before
-// going on. The graph has a conditional edge (review sends the draft back
-// once), so the path is decided by the state, as in a real graph.
+// going on (after run_interrupted and run_resumed, which interrupt_run and
+// resume_run write). The graph has a conditional edge (review sends the
+// draft back once), so the path is decided by the state, as in a real graph.
 //
 // The story, each part checked: an execution is killed with SIGKILL inside a
-// node; the restarted executor finds the run, restores the state from its
-// last checkpoint and finishes; its final state equals that of a second run
-// that was never interrupted.
+// node; the restarted executor finds the run with Journal::recover() (its
+// driver is gone), takes it over with resume_run, restores the state from its
+// latest checkpoint (latest_checkpoint) and finishes; its final state equals
+// that of a second run that was never interrupted.
 #include <cstdio>
 #include <csignal>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -132,35 +135,29 @@ Run start(Journal& journal, const std::string& question) {
   return run;
 }
 
-// Unfinished runs of a previous executor (one executor per journal here).
-// TODO(issue 4): Journal::recover() finds the runs whose driver is gone.
-std::vector<Run> cut_off_runs(const Journal& journal) {
-  std::vector<Run> found;
-  runjournal::Page page;
-  for (;;) {
-    const std::vector<Run> batch = journal.runs({}, page);
-    for (const Run& run : batch)
-      if (!runjournal::is_terminal(run.status)) found.push_back(run);
-    if (batch.size() < page.limit) return found;
-    page.after_run_id = batch.back().run_id;
-  }
-}
-
-// Restores a run from its latest live checkpoint and executes the rest.
+// Takes over a run that recover() listed, restores it from its latest live
+// checkpoint and executes the rest.
 json restore_and_finish(Journal& journal, const Run& run) {
-  // TODO(issue 4): Journal::latest_checkpoint and resume_run.
+  // On record first: the run was cut off. expected_seq is the seq recover()
+  // saw, so a run that moved since (its driver alive after all) is a
+  // Conflict, not marked. Then resume_run makes this process its driver and
+  // puts it back to executing; the checkpoint survives both.
+  journal.interrupt_run(run.run_id, "the executor process died", {.expected_seq = run.last_seq});
+  const std::optional<runjournal::Checkpoint> checkpoint = journal.latest_checkpoint(run.run_id);
+  journal.resume_run(run.run_id, {{"from_checkpoint", checkpoint ? checkpoint->checkpoint_id : ""}});
+
   std::string node = "load";
   json state = json::object();
   int superstep = 0;
-  // On record first: the run was cut off (it is `interrupted` until resumed).
-  journal.append(run.run_id, "run_interrupted", {{"reason", "the executor process died"}});
-  if (run.checkpoint.is_object()) {
-    node = run.checkpoint.value("next_node", "load");
-    state = run.checkpoint.value("state", json::object());
-    superstep = run.checkpoint.value("superstep", 0);
-    journal.append(run.run_id, "checkpoint_restored", {{"checkpoint_id", *run.checkpoint_id}, {"next_node", node}});
+  if (checkpoint) {
+    // The payload's "state" member (where save_checkpoint would put it too)
+    // is the graph state; next_node and superstep are the executor's own.
+    state = checkpoint->state;
+    node = checkpoint->payload.value("next_node", "load");
+    superstep = checkpoint->payload.value("superstep", 0);
+    journal.append(run.run_id, "checkpoint_restored",
+                   {{"checkpoint_id", checkpoint->checkpoint_id}, {"next_node", node}});
   }
-  journal.append(run.run_id, "run_resumed", {{"from_checkpoint", run.checkpoint_id.value_or("")}});
   return execute(journal, run.run_id, node, state, superstep);
 }
 
@@ -205,13 +202,15 @@ int story(const std::filesystem::path& dir) {
 
   std::printf("== 2. the restarted executor restores the last checkpoint and finishes\n");
   Journal journal = Journal::open(path, {.create_if_missing = false});
-  const std::vector<Run> cut_off = cut_off_runs(journal);
-  check(cut_off.size() == 1, "one run was cut off");
+  // The unfinished runs whose driving process is gone.
+  const std::vector<runjournal::RecoveredRun> cut_off = journal.recover();
+  check(cut_off.size() == 1, "recover() lists one run cut off");
   if (cut_off.size() != 1) return 1;
-  const Run& crashed = cut_off.front();
-  const std::string next_node = crashed.checkpoint.is_object() ? crashed.checkpoint.value("next_node", "") : "";
-  std::printf("  run %s: last checkpoint %s, next node %s\n", crashed.run_id.c_str(),
-              crashed.checkpoint_id.value_or("none").c_str(), next_node.c_str());
+  const Run& crashed = cut_off.front().run;
+  const std::optional<runjournal::Checkpoint>& last = cut_off.front().checkpoint;
+  const std::string next_node = last ? last->payload.value("next_node", "") : "";
+  std::printf("  run %s (%s): last checkpoint %s, next node %s\n", crashed.run_id.c_str(),
+              cut_off.front().why.c_str(), last ? last->checkpoint_id.c_str() : "none", next_node.c_str());
   check(next_node == "review", "its checkpoint resumes at review");
   const json resumed_state = restore_and_finish(journal, crashed);
 
@@ -222,6 +221,9 @@ int story(const std::filesystem::path& dir) {
   const Run resumed = journal.run(crashed.run_id).value();
   const std::vector<runjournal::Event> events = journal.events(crashed.run_id);
   check(resumed.status == RunStatus::Completed, "the resumed run completed");
+  check(resumed.driver == runjournal::this_process_driver(), "the restarted executor drove it to the end");
+  check(count_kind(events, "run_interrupted") == 1 && count_kind(events, "run_resumed") == 1,
+        "the interruption and the resume are on record");
   check(resumed_state == clean_state && resumed.outputs == journal.run(clean.run_id)->outputs,
         "its final state equals the uninterrupted run's");
   check(count_kind(events, "node_exited", "load") == 1 && count_kind(events, "node_exited", "search") == 1,
