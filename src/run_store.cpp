@@ -19,13 +19,23 @@ namespace {
   "event_count, last_seq, last_position, driver_host, driver_pid, driver_start_time, driver_boot_id"
 
 constexpr const char* kSelectById = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE run_id = ?";
-constexpr const char* kInsert = "INSERT INTO runs (" RUNJOURNAL_RUN_COLUMNS
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Insert and update name their parameters after the columns, so that one
+// function binds what both write (bind_row).
+constexpr const char* kInsert =
+    "INSERT INTO runs (" RUNJOURNAL_RUN_COLUMNS
+    ") VALUES (:run_id, :session_id, :status, :prompt, :inputs, :outputs, :metadata, :result_text, :error, "
+    ":status_reason, :checkpoint_id, :checkpoint, :created_at_ms, :updated_at_ms, :finished_at_ms, "
+    ":first_position, :event_count, :last_seq, :last_position, :driver_host, :driver_pid, :driver_start_time, "
+    ":driver_boot_id)";
+// Every column an event can change; session, creation and first_position
+// are fixed by run_created.
 constexpr const char* kUpdate =
-    "UPDATE runs SET status = ?2, prompt = ?3, inputs = ?4, outputs = ?5, metadata = ?6, result_text = ?7, "
-    "error = ?8, status_reason = ?9, checkpoint_id = ?10, checkpoint = ?11, updated_at_ms = ?12, "
-    "finished_at_ms = ?13, event_count = ?14, last_seq = ?15, last_position = ?16, driver_host = ?17, "
-    "driver_pid = ?18, driver_start_time = ?19, driver_boot_id = ?20 WHERE run_id = ?1";
+    "UPDATE runs SET status = :status, prompt = :prompt, inputs = :inputs, outputs = :outputs, "
+    "metadata = :metadata, result_text = :result_text, error = :error, status_reason = :status_reason, "
+    "checkpoint_id = :checkpoint_id, checkpoint = :checkpoint, updated_at_ms = :updated_at_ms, "
+    "finished_at_ms = :finished_at_ms, event_count = :event_count, last_seq = :last_seq, "
+    "last_position = :last_position, driver_host = :driver_host, driver_pid = :driver_pid, "
+    "driver_start_time = :driver_start_time, driver_boot_id = :driver_boot_id WHERE run_id = :run_id";
 constexpr const char* kUpdateCounters =
     "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
 constexpr const char* kSelectLastPosition = "SELECT last_position FROM runs WHERE run_id = ?";
@@ -106,24 +116,38 @@ Run read_run(SQLite::Statement& stmt) {
 }
 
 template <class T>
-void bind_optional(SQLite::Statement& stmt, int index, const std::optional<T>& value) {
+void bind_optional(SQLite::Statement& stmt, const char* name, const std::optional<T>& value) {
   if (value) {
-    stmt.bind(index, *value);
+    stmt.bind(name, *value);
   } else {
-    stmt.bind(index);
+    stmt.bind(name);
   }
 }
 
-// Binds the driver to four parameters from `first` on (NULLs when none).
-void bind_driver(SQLite::Statement& stmt, int first, const std::optional<Driver>& driver) {
-  if (driver) {
-    stmt.bind(first, driver->host);
-    stmt.bind(first + 1, driver->pid);
-    stmt.bind(first + 2, driver->start_time);
-    stmt.bind(first + 3, driver->boot_id);
-  } else {
-    for (int i = 0; i < 4; ++i) stmt.bind(first + i);
-  }
+// Binds run_id and every column an event can change (kInsert and kUpdate
+// both have them). The four driver columns are all NULL or all set.
+void bind_row(SQLite::Statement& stmt, const Run& run) {
+  stmt.bind(":run_id", run.run_id);
+  stmt.bind(":status", std::string(to_string(run.status)));
+  stmt.bind(":prompt", run.prompt);
+  bind_optional(stmt, ":inputs", dump_optional_json(run.inputs, "inputs"));
+  bind_optional(stmt, ":outputs", dump_optional_json(run.outputs, "outputs"));
+  bind_optional(stmt, ":metadata", dump_optional_json(run.metadata, "metadata"));
+  bind_optional(stmt, ":result_text", run.result_text);
+  bind_optional(stmt, ":error", run.error);
+  bind_optional(stmt, ":status_reason", run.status_reason);
+  bind_optional(stmt, ":checkpoint_id", run.checkpoint_id);
+  bind_optional(stmt, ":checkpoint", dump_optional_json(run.checkpoint, "checkpoint"));
+  stmt.bind(":updated_at_ms", run.updated_at_ms);
+  bind_optional(stmt, ":finished_at_ms", run.finished_at_ms);
+  stmt.bind(":event_count", run.event_count);
+  stmt.bind(":last_seq", run.last_seq);
+  stmt.bind(":last_position", run.last_position);
+  const std::optional<Driver>& driver = run.driver;
+  bind_optional(stmt, ":driver_host", driver ? std::optional(driver->host) : std::nullopt);
+  bind_optional(stmt, ":driver_pid", driver ? std::optional(driver->pid) : std::nullopt);
+  bind_optional(stmt, ":driver_start_time", driver ? std::optional(driver->start_time) : std::nullopt);
+  bind_optional(stmt, ":driver_boot_id", driver ? std::optional(driver->boot_id) : std::nullopt);
 }
 
 std::vector<Run> read_runs(SQLite::Statement& stmt) {
@@ -148,49 +172,17 @@ std::optional<Run> RunStore::load(const std::string& run_id) {
 void RunStore::insert(const Run& run) {
   SQLite::Statement& stmt = cached_statement(db_, insert_, kInsert);
   StatementReset reset_on_exit(stmt);
-  stmt.bind(1, run.run_id);
-  stmt.bind(2, run.session_id);
-  stmt.bind(3, std::string(to_string(run.status)));
-  stmt.bind(4, run.prompt);
-  bind_optional(stmt, 5, dump_optional_json(run.inputs, "inputs"));
-  bind_optional(stmt, 6, dump_optional_json(run.outputs, "outputs"));
-  bind_optional(stmt, 7, dump_optional_json(run.metadata, "metadata"));
-  bind_optional(stmt, 8, run.result_text);
-  bind_optional(stmt, 9, run.error);
-  bind_optional(stmt, 10, run.status_reason);
-  bind_optional(stmt, 11, run.checkpoint_id);
-  bind_optional(stmt, 12, dump_optional_json(run.checkpoint, "checkpoint"));
-  stmt.bind(13, run.created_at_ms);
-  stmt.bind(14, run.updated_at_ms);
-  bind_optional(stmt, 15, run.finished_at_ms);
-  stmt.bind(16, run.first_position);
-  stmt.bind(17, run.event_count);
-  stmt.bind(18, run.last_seq);
-  stmt.bind(19, run.last_position);
-  bind_driver(stmt, 20, run.driver);
+  bind_row(stmt, run);
+  stmt.bind(":session_id", run.session_id);
+  stmt.bind(":created_at_ms", run.created_at_ms);
+  stmt.bind(":first_position", run.first_position);
   stmt.exec();
 }
 
 void RunStore::update(const Run& run) {
   SQLite::Statement& stmt = cached_statement(db_, update_, kUpdate);
   StatementReset reset_on_exit(stmt);
-  stmt.bind(1, run.run_id);
-  stmt.bind(2, std::string(to_string(run.status)));
-  stmt.bind(3, run.prompt);
-  bind_optional(stmt, 4, dump_optional_json(run.inputs, "inputs"));
-  bind_optional(stmt, 5, dump_optional_json(run.outputs, "outputs"));
-  bind_optional(stmt, 6, dump_optional_json(run.metadata, "metadata"));
-  bind_optional(stmt, 7, run.result_text);
-  bind_optional(stmt, 8, run.error);
-  bind_optional(stmt, 9, run.status_reason);
-  bind_optional(stmt, 10, run.checkpoint_id);
-  bind_optional(stmt, 11, dump_optional_json(run.checkpoint, "checkpoint"));
-  stmt.bind(12, run.updated_at_ms);
-  bind_optional(stmt, 13, run.finished_at_ms);
-  stmt.bind(14, run.event_count);
-  stmt.bind(15, run.last_seq);
-  stmt.bind(16, run.last_position);
-  bind_driver(stmt, 17, run.driver);
+  bind_row(stmt, run);
   if (stmt.exec() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
 }
 
