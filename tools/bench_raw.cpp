@@ -44,54 +44,40 @@ RawJournal::~RawJournal() {
 
 void RawJournal::exec(const char* sql) { check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), db_); }
 
+void RawJournal::write_event(const std::string& run_id, std::int64_t seq) {
+  ++position_;
+  sqlite3_bind_int64(insert_event_, 1, position_);
+  sqlite3_bind_text(insert_event_, 2, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(insert_event_, 3, seq);
+  sqlite3_bind_int64(insert_event_, 4, 1'700'000'000'000 + position_);
+  sqlite3_bind_text(insert_event_, 5, kPayload, -1, SQLITE_STATIC);
+  check(sqlite3_step(insert_event_), db_);
+  sqlite3_reset(insert_event_);
+  sqlite3_bind_text(upsert_run_, 1, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(upsert_run_, 2, seq);
+  sqlite3_bind_int64(upsert_run_, 3, position_);
+  sqlite3_bind_int64(upsert_run_, 4, 1'700'000'000'000 + position_);
+  check(sqlite3_step(upsert_run_), db_);
+  sqlite3_reset(upsert_run_);
+}
+
 void RawJournal::append(const std::string& run_id, std::int64_t count, std::int64_t per_txn) {
   for (std::int64_t done = 0; done < count;) {
     exec("BEGIN IMMEDIATE");
-    for (std::int64_t i = 0; i < per_txn && done < count; ++i, ++done) {
-      ++position_;
-      ++seq_;
-      sqlite3_bind_int64(insert_event_, 1, position_);
-      sqlite3_bind_text(insert_event_, 2, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(insert_event_, 3, seq_);
-      sqlite3_bind_int64(insert_event_, 4, 1'700'000'000'000 + position_);
-      sqlite3_bind_text(insert_event_, 5, kPayload, -1, SQLITE_STATIC);
-      check(sqlite3_step(insert_event_), db_);
-      sqlite3_reset(insert_event_);
-      sqlite3_bind_text(upsert_run_, 1, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(upsert_run_, 2, seq_);
-      sqlite3_bind_int64(upsert_run_, 3, position_);
-      sqlite3_bind_int64(upsert_run_, 4, 1'700'000'000'000 + position_);
-      check(sqlite3_step(upsert_run_), db_);
-      sqlite3_reset(upsert_run_);
-    }
+    for (std::int64_t i = 0; i < per_txn && done < count; ++i, ++done) write_event(run_id, ++seq_);
     exec("COMMIT");
   }
 }
 
 void RawJournal::append_interleaved(int runs, std::int64_t count, std::int64_t per_txn) {
-  run_seq_.assign(static_cast<std::size_t>(runs), 0);
+  std::vector<std::int64_t> seqs(static_cast<std::size_t>(runs), 0);
   std::vector<std::string> ids;
   for (int r = 0; r < runs; ++r) ids.push_back("r" + std::to_string(r));
   for (std::int64_t done = 0; done < count;) {
     exec("BEGIN IMMEDIATE");
     for (std::int64_t i = 0; i < per_txn && done < count; ++i, ++done) {
       const auto r = static_cast<std::size_t>(done % runs);
-      const std::string& run_id = ids[r];
-      const std::int64_t seq = ++run_seq_[r];
-      ++position_;
-      sqlite3_bind_int64(insert_event_, 1, position_);
-      sqlite3_bind_text(insert_event_, 2, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(insert_event_, 3, seq);
-      sqlite3_bind_int64(insert_event_, 4, 1'700'000'000'000 + position_);
-      sqlite3_bind_text(insert_event_, 5, kPayload, -1, SQLITE_STATIC);
-      check(sqlite3_step(insert_event_), db_);
-      sqlite3_reset(insert_event_);
-      sqlite3_bind_text(upsert_run_, 1, run_id.c_str(), static_cast<int>(run_id.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(upsert_run_, 2, seq);
-      sqlite3_bind_int64(upsert_run_, 3, position_);
-      sqlite3_bind_int64(upsert_run_, 4, 1'700'000'000'000 + position_);
-      check(sqlite3_step(upsert_run_), db_);
-      sqlite3_reset(upsert_run_);
+      write_event(ids[r], ++seqs[r]);
     }
     exec("COMMIT");
   }

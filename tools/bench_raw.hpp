@@ -33,12 +33,13 @@ class RawJournal {
 
  private:
   void exec(const char* sql);
+  // One event: the insert and the runs upsert, with the next position.
+  void write_event(const std::string& run_id, std::int64_t seq);
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* upsert_run_ = nullptr;
   std::int64_t position_ = 0;
   std::int64_t seq_ = 0;
-  std::vector<std::int64_t> run_seq_;  // append_interleaved: per run
 };
 
 // Opens the file the way a plain SQLite program would (WAL, prepared
