@@ -2,14 +2,11 @@
 // that implement Journal's methods (one concern a file).
 #pragma once
 
-#include <algorithm>
 #include <chrono>
-#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -67,45 +64,24 @@ struct Journal::Impl {
   // Checks every event of a batch (one timestamp for all); the first bad one
   // throws, named by its index.
   // Checks and encodes a batch; `Events` is a const vector (payloads
-  // copied) or an rvalue one (payloads moved). A refusal names the event
-  // (the first one refused). A large batch is encoded on every core, in
-  // contiguous slices: each event's check and JSON text are its own.
-  // `first` is the batch index of events[0] (a chunk of a larger batch).
+  // copied) or an rvalue one (payloads moved). The first refused event is
+  // named by its batch index; `first` is the index of events[0] (a chunk of
+  // a larger batch).
   template <class Events>
   std::vector<detail::PreparedEvent> prepare_batch(Events&& events, std::size_t first = 0) {
-    constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Events>>;
-    constexpr std::size_t kMinSlice = 4096;  // below this a thread costs more than it saves
-    std::vector<detail::PreparedEvent> batch(events.size());
+    std::vector<detail::PreparedEvent> batch;
+    batch.reserve(events.size());
     const std::int64_t ts = now();
-    const std::size_t slices = std::clamp<std::size_t>(
-        events.size() / kMinSlice, 1, std::max(1U, std::thread::hardware_concurrency()));
-    std::vector<std::exception_ptr> failures(slices);
-    const auto prepare_slice = [&](std::size_t slice) {
-      const std::size_t begin = events.size() * slice / slices;
-      const std::size_t end = events.size() * (slice + 1) / slices;
-      for (std::size_t i = begin; i < end; ++i) {
-        try {
-          if constexpr (kMove) {
-            batch[i] = detail::prepare_event(std::move(events[i]), options, ts);
-          } else {
-            batch[i] = detail::prepare_event(events[i], options, ts);
-          }
-        } catch (const Error& e) {
-          failures[slice] =
-              std::make_exception_ptr(Error(e.code(), fmt::format("event {}: {}", first + i, e.what()), first + i));
-          return;
-        } catch (...) {
-          failures[slice] = std::current_exception();
-          return;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      try {
+        if constexpr (std::is_const_v<std::remove_reference_t<Events>>) {
+          batch.push_back(detail::prepare_event(events[i], options, ts));
+        } else {
+          batch.push_back(detail::prepare_event(std::move(events[i]), options, ts));
         }
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("event {}: {}", first + i, e.what()), first + i);
       }
-    };
-    std::vector<std::thread> workers;
-    for (std::size_t slice = 1; slice < slices; ++slice) workers.emplace_back(prepare_slice, slice);
-    prepare_slice(0);
-    for (std::thread& worker : workers) worker.join();
-    for (const std::exception_ptr& failure : failures) {
-      if (failure) std::rethrow_exception(failure);
     }
     return batch;
   }

@@ -138,7 +138,7 @@ void Writer::reconcile_projection() {
   translate_errors("bringing runs up to date", [&] {
     const Meta meta = meta_.load();
     const bool stale_version = meta.projector_version != kProjectorVersion;
-    if (!stale_version && !runs_lag(meta)) return;  // the usual open: no history is read
+    if (!stale_version && !runs_lag(meta, events_.newest())) return;  // the usual open: no history is read
     WriteTransaction txn(*db_);
     const Meta current = meta_.load();  // another process may have done it meanwhile
     if (current.projector_version != kProjectorVersion) {
@@ -150,21 +150,21 @@ void Writer::reconcile_projection() {
   });
 }
 
-bool Writer::runs_lag(const Meta& meta) {
+bool Writer::runs_lag(const Meta& meta, const std::optional<std::pair<std::int64_t, std::string>>& newest) {
   // Every commit projects the events it inserts, so runs reflects them all
   // unless something else inserted events: then the newest one is (at
-  // least) not in its run's row. Two b-tree descents, no history read.
-  const auto newest = events_.newest();
+  // least) not in its run's row. One more b-tree descent, no history read.
   if (!newest || newest->first <= meta.projected_position) return false;
   return runs_.last_position(newest->second).value_or(0) < newest->first;
 }
 
 std::int64_t Writer::catch_up_in_transaction() {
   const Meta meta = meta_.load();
-  const std::int64_t max_position = events_.max_position();
+  const auto newest = events_.newest();
+  const std::int64_t max_position = newest ? newest->first : 0;
   const std::int64_t last_assigned = std::max(meta.last_position, max_position);
   meta_projected_ = meta.projected_position;
-  if (!runs_lag(meta)) return last_assigned;
+  if (!runs_lag(meta, newest)) return last_assigned;
   project_events_after(events_, runs_, meta.projected_position, {});
   meta_.save_positions(last_assigned, max_position);
   meta_projected_ = max_position;

@@ -182,8 +182,9 @@ class Writer {
   // Returns the highest position ever assigned: the next event gets the
   // one after it.
   std::int64_t catch_up_in_transaction();
-  // Whether events lie beyond what runs reflects (see catch-up at open).
-  bool runs_lag(const Meta& meta);
+  // Whether events lie beyond what runs reflects (see catch-up at open);
+  // `newest` is EventStore::newest().
+  bool runs_lag(const Meta& meta, const std::optional<std::pair<std::int64_t, std::string>>& newest);
   RebuildReport rebuild_in_transaction(const Progress& progress);
 
   // Guards the connection and its stores: held by the leader while it writes.

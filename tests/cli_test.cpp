@@ -557,6 +557,20 @@ TEST_SUITE("cli: append --jsonl") {
     CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == kLines + 1);
   }
 
+  // Refused at its first line while the reader is still chunks ahead (and
+  // blocked on a full queue): the command must stop the reader and return.
+  TEST_CASE("a large batch refused at its first line stops reading, names the line and writes nothing") {
+    Cli cli;
+    cli.init_with_run();
+    std::string input = R"({"run_id":"ghost","kind":"a"})" "\n";
+    for (int i = 0; i < 40'000; ++i) input += R"({"run_id":"r1","kind":"tool_called"})" "\n";
+    CliResult r = cli.run({"append", cli.db(), "--jsonl", "-"}, input);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.rfind("error: line 1: ", 0) == 0);
+    CHECK(r.out.empty());
+    CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == 1);
+  }
+
   TEST_CASE("a JSONL line without a payload (or with a null one) appends an empty payload") {
     Cli cli;
     cli.init_with_run();

@@ -103,23 +103,13 @@ std::string run_and_kill(const std::filesystem::path& db, const std::string& pre
   while (std::getline(rest, line)) seen.push_back(line);
   std::string in_progress;
   for (const std::string& l : seen) {
-    std::istringstream words(l);
-    std::string tag;
-    words >> tag;
+    std::string operation;
+    const std::string tag = runjournal::test::record_child_line(l, acked, imported, &operation);
     if (tag == "ACK") {
-      Acked a;
-      words >> a.run_id >> a.seq >> a.position;
-      acked.push_back(a);
       ++tally.acked;
-    } else if (tag == "IMPORTED") {
-      std::string run;
-      std::int64_t n = 0;
-      words >> run >> n;
-      imported[run] = n;
-    }
-    if (tag == "BEGIN") {
-      words >> in_progress;
-    } else if (tag != "ACK") {
+    } else if (tag == "BEGIN") {
+      in_progress = operation;
+    } else {
       in_progress.clear();  // REBUILT, IMPORTED: that operation returned
     }
   }

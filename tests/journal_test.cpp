@@ -46,6 +46,7 @@ using runjournal::Options;
 using runjournal::Page;
 using runjournal::Run;
 using runjournal::RunStatus;
+using runjournal::test::code_of;
 using runjournal::test::read_file;
 using runjournal::test::StepClock;
 using runjournal::test::TempDir;
@@ -85,16 +86,6 @@ Options clocked() {
   Options options;
   options.clock = StepClock{};
   return options;
-}
-
-// The code of the runjournal::Error `fn` throws; nullopt when it returns.
-std::optional<ErrorCode> code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return std::nullopt;
 }
 
 // The batch_index() of the runjournal::Error `fn` throws.
@@ -529,9 +520,9 @@ TEST_CASE("a batch whose third event fails validation writes nothing and leaves 
   }
 }
 
-// A large batch is checked and encoded on several threads, in slices; the
-// outcome must not show it: the first bad event (by index) is the one named,
-// nothing is written, and a good batch keeps its order.
+// A large batch: the first bad event (by index, however many follow) is the
+// one named, nothing is written, and a good batch keeps its order, whether
+// its payloads are copied or moved in.
 TEST_CASE("a large batch names its first bad event, writes nothing when refused, and keeps its order") {
   TempDir dir;
   const fs::path path = dir.file("j.db");
@@ -543,13 +534,13 @@ TEST_CASE("a large batch names its first bad event, writes nothing when refused,
     batch.push_back({.run_id = "r", .kind = "tool_called", .payload = {{"i", i}}});
   }
   std::vector<NewEvent> bad = batch;
-  bad[15'000].kind = "";                        // in a later slice
-  bad[19'999].payload = json::array({1});      // later still
+  bad[15'000].kind = "";
+  bad[19'999].payload = json::array({1});      // a later one is not the one named
   const State before = state_of(j);
   const Files files = files_of(path);
   CHECK(batch_index_of([&] { j.append_batch(bad); }) == std::optional<std::size_t>(15'000));
   CHECK(batch_index_of([&] { j.append_batch(std::vector<NewEvent>(bad)); }) == std::optional<std::size_t>(15'000));
-  bad[3].kind = "";                             // and now in the first slice too
+  bad[3].kind = "";                             // and now an earlier one
   CHECK(batch_index_of([&] { j.append_batch(bad); }) == std::optional<std::size_t>(3));
   CHECK(files_of(path) == files);
   CHECK(state_of(j) == before);

@@ -23,18 +23,10 @@ using runjournal::ErrorCode;
 using runjournal::ExecutionResult;
 using runjournal::Journal;
 using runjournal::RunStatus;
+using runjournal::test::code_of;
 using runjournal::test::TempDir;
 
 namespace {
-
-std::optional<ErrorCode> code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const runjournal::Error& e) {
-    return e.code();
-  }
-  return std::nullopt;
-}
 
 // A driver that is certainly gone: this process's pid, another start time.
 Journal open_as_dead_driver(const std::filesystem::path& path) {

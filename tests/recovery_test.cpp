@@ -29,18 +29,10 @@ using runjournal::ErrorCode;
 using runjournal::Journal;
 using runjournal::RecoveredRun;
 using runjournal::RunStatus;
+using runjournal::test::code_of;
 using runjournal::test::TempDir;
 
 namespace {
-
-std::optional<ErrorCode> code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const runjournal::Error& e) {
-    return e.code();
-  }
-  return std::nullopt;
-}
 
 const RecoveredRun* find(const std::vector<RecoveredRun>& found, const std::string& run_id) {
   for (const RecoveredRun& r : found) {

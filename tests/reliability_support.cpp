@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -71,6 +72,26 @@ std::vector<std::string> check_journal(const std::filesystem::path& path, const 
 long env_number(const char* name, long fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::strtol(value, nullptr, 10) : fallback;
+}
+
+std::string record_child_line(const std::string& line, std::vector<Acked>& acked,
+                              std::map<std::string, std::int64_t>& imported, std::string* rest) {
+  std::istringstream words(line);
+  std::string tag;
+  words >> tag;
+  if (tag == "ACK") {
+    Acked a;
+    words >> a.run_id >> a.seq >> a.position;
+    acked.push_back(a);
+  } else if (tag == "IMPORTED") {
+    std::string run;
+    std::int64_t n = 0;
+    words >> run >> n;
+    imported[run] = n;
+  } else if (rest) {
+    words >> *rest;
+  }
+  return tag;
 }
 
 }  // namespace runjournal::test

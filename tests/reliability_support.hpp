@@ -19,6 +19,12 @@ struct Acked {
   std::int64_t position = 0;
 };
 
+// One line a test child (tests/journal_child.cpp) printed: "ACK run seq
+// position" goes to `acked`, "IMPORTED run n" to `imported`. Returns the
+// line's first word (its tag), and the rest of the line in `rest`.
+std::string record_child_line(const std::string& line, std::vector<Acked>& acked,
+                              std::map<std::string, std::int64_t>& imported, std::string* rest = nullptr);
+
 // Every event in position order (reads the whole journal).
 std::vector<Event> all_events(const Journal& journal);
 

@@ -78,21 +78,7 @@ TEST_CASE("four writer processes, readers and a slow reader: no busy error, ever
                                                                    << outcome.signal << ")");
     std::istringstream lines(outcome.out);
     std::string line;
-    while (std::getline(lines, line)) {
-      std::istringstream words(line);
-      std::string tag;
-      words >> tag;
-      if (tag == "ACK") {
-        Acked a;
-        words >> a.run_id >> a.seq >> a.position;
-        acked.push_back(a);
-      } else if (tag == "IMPORTED") {
-        std::string run;
-        std::int64_t n = 0;
-        words >> run >> n;
-        imported[run] = n;
-      }
-    }
+    while (std::getline(lines, line)) runjournal::test::record_child_line(line, acked, imported);
   }
   for (auto& reader : readers) CHECK(runjournal::test::finish_process(reader).exit_code == 0);
   const auto slow_outcome = runjournal::test::finish_process(slow);

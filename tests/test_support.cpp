@@ -37,4 +37,13 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
   out << content;
 }
 
+std::optional<ErrorCode> code_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return std::nullopt;
+}
+
 }  // namespace runjournal::test

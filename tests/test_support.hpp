@@ -3,7 +3,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+
+#include <runjournal/error.hpp>
 
 namespace runjournal::test {
 
@@ -26,6 +30,10 @@ class TempDir {
 // The whole content of a file (empty string when it does not exist).
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
+
+// The code of the runjournal::Error `fn` throws; nullopt when it returns.
+// (Any other exception escapes and fails the test.)
+std::optional<ErrorCode> code_of(const std::function<void()>& fn);
 
 // A clock for tests: starts at `start` and advances by 1 ms per call.
 struct StepClock {
