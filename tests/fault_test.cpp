@@ -306,6 +306,45 @@ TEST_CASE("a failed group commit fails exactly the appends it carried and the ne
   CHECK(events.size() == 3 + 7);
 }
 
+TEST_CASE("a chunked batch whose commit fails writes nothing and leaves the writer usable") {
+  runjournal::test::install_fault_vfs();
+  runjournal::test::reset_fault_vfs();
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  std::vector<Acked> acked;
+  {
+    Journal journal = Journal::open(path, fault_options());
+    const runjournal::Run run = journal.create_run({.session_id = "s", .run_id = "r"});
+    acked.push_back({run.run_id, 1, run.first_position});
+    int chunks = 0;
+    const auto source = [&](std::vector<runjournal::NewEvent>& chunk) {
+      if (chunks++ == 3) return false;
+      for (int i = 0; i < 100; ++i) chunk.push_back({.run_id = "r", .kind = "tool_called"});
+      // The next sync through the VFS is the batch's commit.
+      if (chunks == 3) {
+        runjournal::test::arm_fault({.op = FaultOp::Sync, .nth = 1, .persistent = false, .rc = SQLITE_IOERR_FSYNC});
+      }
+      return true;
+    };
+    try {
+      journal.append_batch_chunked(source);
+      FAIL("a chunked batch whose sync failed was reported as committed");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::Io);
+    }
+    CHECK(runjournal::test::fault_counts().injected == 1);
+    // The rows the writer cached for the batch went with it.
+    const runjournal::Event next = journal.append("r", "tool_called");
+    CHECK(next.seq == 2);
+    acked.push_back({next.run_id, next.seq, next.position});
+    CHECK(journal.run("r")->event_count == 2);
+  }
+  runjournal::test::reset_fault_vfs();
+  std::vector<runjournal::Event> events;
+  for (const std::string& p : runjournal::test::check_journal(path, acked, &events)) FAIL_CHECK(p);
+  CHECK(events.size() == 2);
+}
+
 TEST_CASE("a raw connection opened through SQLiteCpp's VFS argument sees the injected fault") {
   runjournal::test::install_fault_vfs();
   runjournal::test::reset_fault_vfs();
