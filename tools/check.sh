@@ -21,8 +21,8 @@ bash tools/check_install.sh build
 # (tests/fuzz), which ctest runs as short smokes (docs/reliability.md).
 # -O1 with line tables only: sanitizers need no more, and it compiles much
 # faster than -O2 -g on CI's two cores. The examples already ran above.
-bash tools/bootstrap.sh build-asan-clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DRUNJOURNAL_BUILD_EXAMPLES=OFF \
+bash tools/bootstrap.sh build-asan-clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" -DRUNJOURNAL_BUILD_EXAMPLES=OFF \
   -DRUNJOURNAL_SANITIZE=address,undefined -DRUNJOURNAL_FUZZ=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan-clang --output-on-failure -j 2
@@ -32,7 +32,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # to save CI time. The crash and stress tests share journals between
 # single-threaded processes, which TSan cannot see into.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" \
-  -DCMAKE_CXX_COMPILER=clang++ -DRUNJOURNAL_SANITIZE=thread -DRUNJOURNAL_BUILD_TOOLS=OFF \
+  -DCMAKE_CXX_COMPILER=clang++ -DRUNJOURNAL_SANITIZE=thread -DRUNJOURNAL_BUILD_TOOLS=OFF -DRUNJOURNAL_C_API=OFF \
   -DRUNJOURNAL_BUILD_EXAMPLES=OFF -DRUNJOURNAL_INSTALL=OFF >/dev/null
 cmake --build build-tsan -j 2 --target runjournal_test_child writer_test
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir build-tsan -R '^writer_test$' --output-on-failure
