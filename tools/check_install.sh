@@ -7,9 +7,12 @@
 #      with find_package(runjournal) and runs DESIGN.md's embedding example;
 #   2. the same example compiled by hand with `pkg-config --static runjournal`;
 #   3. a consumer that add_subdirectory()s the source tree;
-#   4. `cpack -G DEB`: both packages unpacked into a scratch root (dpkg -x),
+#   4. `cpack -G DEB`: the packages unpacked into a scratch root (dpkg -x),
 #      `runjournal --version` run from there, and the find_package consumer
-#      built against the unpacked development package.
+#      built against the unpacked development package;
+#   5. the C API: a C consumer compiled with `pkg-config runjournal-c` against
+#      the install prefix and against the unpacked packages, and the
+#      exported-symbols check on the installed library.
 # Everything goes to a temporary directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +59,20 @@ grep -q "runjournal_DIR:PATH=$work/root/usr" "$work/deb_consumer/CMakeCache.txt"
   || { echo "check_install: the consumer did not find the packaged config" >&2; exit 1; }
 cmake --build "$work/deb_consumer" >/dev/null
 "$work/deb_consumer/runjournal-consumer" "$work/deb_consumer.journal"
+step "5. C consumer with pkg-config runjournal-c (install prefix, then the packages)"
+c_consumer() {  # c_consumer ROOT_PREFIX NAME
+  local pc libdir
+  pc=$(dirname "$(find "$1" -name runjournal-c.pc | head -1)")
+  libdir=$(PKG_CONFIG_PATH="$pc" pkg-config --variable=libdir runjournal-c)
+  # shellcheck disable=SC2046  # pkg-config's flags are words
+  cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$work/$2" tests/consumer/c/consumer.c \
+    $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs runjournal-c)
+  LD_LIBRARY_PATH="$libdir" "$work/$2" "$work/$2.journal"
+  readelf -d "$libdir/librunjournal_c.so" | grep -q "SONAME.*librunjournal_c\.so\.[0-9]" \
+    || { echo "check_install: $libdir/librunjournal_c.so has no versioned SONAME" >&2; exit 1; }
+  cmake "-DNM=nm" "-DLIBRARY=$libdir/librunjournal_c.so" "-DHEADER=$1/include/runjournal/runjournal.h" \
+    "-DSUITE_DIR=$src/tests/capi" -P tests/capi/exported_symbols.cmake
+}
+c_consumer "$work/prefix" c_consumer_prefix
+c_consumer "$work/root/usr" c_consumer_deb
 step "all passed"
