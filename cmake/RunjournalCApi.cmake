@@ -67,3 +67,39 @@ set_target_properties(runjournal_c PROPERTIES
 if(RUNJOURNAL_BUILD_TESTS)
   add_subdirectory(tests/capi)
 endif()
+
+# ---- the bindings' suites, run by ctest against this build's library ----
+# Off under the sanitizers: the library is instrumented there, and cargo's
+# and Python's programs do not carry the sanitizer runtime.
+if(RUNJOURNAL_BUILD_TESTS AND NOT RUNJOURNAL_SANITIZE)
+  set(_rj_bindings_tests ON)
+else()
+  set(_rj_bindings_tests OFF)
+endif()
+option(RUNJOURNAL_RUST_TESTS "Run cargo test on bindings/rust (and its example and consumer) in ctest" ${_rj_bindings_tests})
+
+if(RUNJOURNAL_RUST_TESTS)
+  find_program(RUNJOURNAL_CARGO cargo HINTS "$ENV{HOME}/.cargo/bin")
+  if(NOT RUNJOURNAL_CARGO)
+    message(FATAL_ERROR "RUNJOURNAL_RUST_TESTS is ON but no cargo was found: run tools/bootstrap.sh "
+                        "(it installs Debian's cargo) or configure with -DRUNJOURNAL_RUST_TESTS=OFF")
+  endif()
+  file(MAKE_DIRECTORY "${PROJECT_BINARY_DIR}/tests/tmp")
+  # One target directory for every crate: the bindings compile once.
+  set(_rj_cargo_env "RUNJOURNAL_C_LIB_DIR=$<TARGET_FILE_DIR:runjournal_c>"
+      "CARGO_TARGET_DIR=${PROJECT_BINARY_DIR}/cargo" "RUNJOURNAL_TEST_TMP=${PROJECT_BINARY_DIR}/tests/tmp")
+  add_test(NAME rust_tests
+    COMMAND "${CMAKE_COMMAND}" -E env ${_rj_cargo_env}
+            "${RUNJOURNAL_CARGO}" test --offline --manifest-path "${PROJECT_SOURCE_DIR}/bindings/rust/Cargo.toml")
+  add_test(NAME rust_example
+    COMMAND "${CMAKE_COMMAND}" -E env ${_rj_cargo_env}
+            "${RUNJOURNAL_CARGO}" run --offline --quiet --manifest-path "${PROJECT_SOURCE_DIR}/bindings/rust/example/Cargo.toml"
+            -- "${PROJECT_BINARY_DIR}/tests/tmp/rust-example")
+  add_test(NAME rust_consumer
+    COMMAND "${CMAKE_COMMAND}" -E env ${_rj_cargo_env}
+            "${RUNJOURNAL_CARGO}" run --offline --quiet --manifest-path "${PROJECT_SOURCE_DIR}/tests/consumer/rust/Cargo.toml"
+            -- "${PROJECT_BINARY_DIR}/tests/tmp/rust-consumer.journal")
+  set_tests_properties(rust_tests rust_example rust_consumer PROPERTIES LABELS bindings)
+  # cargo locks its target directory; the three would only queue on it.
+  set_tests_properties(rust_tests rust_example rust_consumer PROPERTIES RESOURCE_LOCK cargo)
+endif()

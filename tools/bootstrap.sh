@@ -11,6 +11,11 @@ packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-d
           nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
           dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
           clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+# The Rust bindings (bindings/rust) need cargo: Debian's, unless one is
+# already there (a rustup toolchain on PATH or in ~/.cargo/bin serves too).
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
+  packages+=(cargo)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

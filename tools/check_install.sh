@@ -12,7 +12,9 @@
 #      built against the unpacked development package;
 #   5. the C API: a C consumer compiled with `pkg-config runjournal-c` against
 #      the install prefix and against the unpacked packages, and the
-#      exported-symbols check on the installed library.
+#      exported-symbols check on the installed library;
+#   6. the Rust bindings: a consumer crate (tests/consumer/rust) that finds
+#      the installed library through pkg-config, prefix then packages.
 # Everything goes to a temporary directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,4 +77,14 @@ c_consumer() {  # c_consumer ROOT_PREFIX NAME
 }
 c_consumer "$work/prefix" c_consumer_prefix
 c_consumer "$work/root/usr" c_consumer_deb
+step "6. Rust consumer crate, librunjournal_c found by pkg-config (install prefix, then the packages)"
+cargo_bin=$(command -v cargo || echo "${HOME:-/root}/.cargo/bin/cargo")
+rust_consumer() {  # rust_consumer ROOT_PREFIX NAME
+  local pc
+  pc=$(dirname "$(find "$1" -name runjournal-c.pc | head -1)")
+  env -u RUNJOURNAL_C_LIB_DIR PKG_CONFIG_PATH="$pc" CARGO_TARGET_DIR="$work/cargo" \
+    "$cargo_bin" run --offline --quiet --manifest-path tests/consumer/rust/Cargo.toml -- "$work/$2.journal"
+}
+rust_consumer "$work/prefix" rust_consumer_prefix
+rust_consumer "$work/root/usr" rust_consumer_deb
 step "all passed"
