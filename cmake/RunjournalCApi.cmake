@@ -103,3 +103,13 @@ if(RUNJOURNAL_RUST_TESTS)
   # cargo locks its target directory; the three would only queue on it.
   set_tests_properties(rust_tests rust_example rust_consumer PROPERTIES RESOURCE_LOCK cargo)
 endif()
+
+# ---- Python: bindings/python, its pytest suite a ctest ----
+option(RUNJOURNAL_PYTHON_TESTS "Run the Python package's pytest suite in ctest" ${_rj_bindings_tests})
+option(RUNJOURNAL_PYTHON "Build the Python package (bindings/python)" ${RUNJOURNAL_TOP_LEVEL})
+if(RUNJOURNAL_PYTHON_TESTS AND NOT RUNJOURNAL_PYTHON)
+  message(FATAL_ERROR "RUNJOURNAL_PYTHON_TESTS needs RUNJOURNAL_PYTHON")
+endif()
+if(RUNJOURNAL_PYTHON)
+  add_subdirectory(bindings/python)
+endif()

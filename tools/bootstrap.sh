@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
           nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
           dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
-          clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+          clang libclang-rt-14-dev   # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+          python3-dev python3-pytest)  # the Python package (bindings/python) and its suite
 # The Rust bindings (bindings/rust) need cargo: Debian's, unless one is
 # already there (a rustup toolchain on PATH or in ~/.cargo/bin serves too).
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.cargo/bin/cargo" ]; then

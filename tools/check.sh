@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs (.ci/run): set up, then the
 # whole suite twice: a normal build (gcc), and one under AddressSanitizer and
-# UndefinedBehaviorSanitizer (clang, with the fuzz smokes); between the two,
+# UndefinedBehaviorSanitizer (clang, with the fuzz smokes). The C API's C
+# suite is a ctest in both; the Rust crate's `cargo test --offline`, its
+# example and the Python package's pytest suite are ctests of the normal
+# build (label `bindings`; not under the sanitizers). Between the two,
 # the install and the Debian package as a user consumes them
 # (tools/check_install.sh); last, the concurrency tests under
 # ThreadSanitizer.

@@ -14,7 +14,9 @@
 #      the install prefix and against the unpacked packages, and the
 #      exported-symbols check on the installed library;
 #   6. the Rust bindings: a consumer crate (tests/consumer/rust) that finds
-#      the installed library through pkg-config, prefix then packages.
+#      the installed library through pkg-config, prefix then packages;
+#   7. the Python package: a consumer script (tests/consumer/python) run by
+#      Debian's python3 against the installed package, prefix then packages.
 # Everything goes to a temporary directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,4 +89,18 @@ rust_consumer() {  # rust_consumer ROOT_PREFIX NAME
 }
 rust_consumer "$work/prefix" rust_consumer_prefix
 rust_consumer "$work/root/usr" rust_consumer_deb
+step "7. Python consumer script against the installed package (install prefix, then the packages)"
+python_consumer() {  # python_consumer ROOT_PREFIX NAME
+  local site out
+  site=$(dirname "$(find "$1" -path '*dist-packages/runjournal/__init__.py' | head -1)")
+  site=$(dirname "$site")
+  out=$(PYTHONPATH="$site" /usr/bin/python3 tests/consumer/python/consumer.py "$work/$2.journal")
+  echo "$out"
+  case "$out" in
+    *"from $site/runjournal/__init__.py"*": ok") ;;
+    *) echo "check_install: the consumer did not use the package under $site" >&2; exit 1 ;;
+  esac
+}
+python_consumer "$work/prefix" python_consumer_prefix
+python_consumer "$work/root/usr" python_consumer_deb
 step "all passed"
