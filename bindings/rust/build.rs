@@ -22,9 +22,15 @@ fn main() {
         Some(dir) if !dir.is_empty() => {
             let dir = PathBuf::from(dir);
             if !has_library(&dir) {
+                let hint = if dir.is_relative() {
+                    " (a relative path is taken from the crate's own directory: give an absolute one)"
+                } else {
+                    ""
+                };
                 fail(&format!(
-                    "RUNJOURNAL_C_LIB_DIR is {}, but it holds no librunjournal_c.so",
-                    dir.display()
+                    "RUNJOURNAL_C_LIB_DIR is {}, but it holds no librunjournal_c.so{}",
+                    dir.display(),
+                    hint
                 ));
             }
             (dir, "RUNJOURNAL_C_LIB_DIR")

@@ -39,8 +39,10 @@
  *   freed with rj_string_free().
  * - Text: every string in and out is UTF-8 and NUL-terminated. JSON goes in
  *   and out as text (an event's payload, a run's inputs …); JSON columns that
- *   are SQL NULL come out as a NULL pointer. JSON text nested deeper than
- *   1000 levels is refused with RJ_INVALID_ARGUMENT before it is parsed.
+ *   are SQL NULL come out as a NULL pointer. JSON text is parsed by the
+ *   library's own parser (runjournal::parse_json): without recursion, and
+ *   refused with RJ_INVALID_ARGUMENT at the first container nested deeper
+ *   than the journal's max_json_depth (rj_journal_max_json_depth).
  * - Threads: an rj_journal may be used from many threads at once, as a C++
  *   Journal may. Result objects (rj_run, rj_event, lists …) are immutable
  *   values: any thread may read them, concurrently too. An rj_options must
@@ -93,7 +95,7 @@ extern "C" {
 typedef enum rj_status {
   RJ_OK = 0,
   RJ_NOT_FOUND = 1,         /* the run, or the journal file, does not exist */
-  RJ_CONFLICT = 2,          /* expected_seq was stale: the run moved past it */
+  RJ_CONFLICT = 2,          /* expected_seq was stale, or an idempotency key was reused for another event */
   RJ_ALREADY_RUNNING = 3,   /* exclusive create: the session has a live run (named in the message) */
   RJ_ALREADY_EXISTS = 4,    /* run_created for a run id that is taken */
   RJ_INVALID_ARGUMENT = 5,  /* bad input: NULL where a value is needed, JSON that does not parse, … */
@@ -103,6 +105,7 @@ typedef enum rj_status {
   RJ_NOT_A_JOURNAL = 9,     /* not a SQLite file, or a SQLite file that is not a journal */
   RJ_IO = 10,               /* the operating system or SQLite failed to read or write */
   RJ_TIMED_OUT = 11,        /* a query ran past its time limit and was stopped (rj_sql) */
+  RJ_READ_ONLY = 12,        /* a write on a journal opened read-only (rj_options_set_read_only) */
   /* The C API's own. */
   RJ_ABORTED = 100,         /* a callback asked to abort the call; a write wrote nothing */
   RJ_NO_MEMORY = 101,       /* an allocation failed */
@@ -128,6 +131,9 @@ RJ_API void rj_clear_error(void);
 RJ_API const char* rj_version(void);        /* the library's "MAJOR.MINOR.PATCH" */
 RJ_API int rj_abi_version(void);            /* RJ_ABI_VERSION of the linked library */
 RJ_API const char* rj_sqlite_version(void); /* the SQLite it runs on, e.g. "3.40.1" */
+/* The deepest JSON nesting the linked SQLite's JSON functions accept: the
+ * default and the ceiling of a journal's max_json_depth. */
+RJ_API size_t rj_sqlite_json_max_depth(void);
 
 /* Frees a string the library returned through a char** parameter. */
 RJ_API void rj_string_free(char* text);
@@ -178,11 +184,22 @@ RJ_API void rj_options_free(rj_options* options);
 /* Default 1: create and initialise a missing or empty file. With 0 such a
  * file is RJ_NOT_FOUND and nothing is written. */
 RJ_API rj_status rj_options_set_create_if_missing(rj_options* options, int create_if_missing);
+/* Default 0. Non-zero: open for reading only: nothing is written, at open
+ * or ever (no migration, rebuild or catch-up), every write call fails with
+ * RJ_READ_ONLY; works on a file this process may not write and on one a
+ * newer runjournal wrote within its compatible version. A missing file is
+ * RJ_NOT_FOUND. */
+RJ_API rj_status rj_options_set_read_only(rj_options* options, int read_only);
 RJ_API rj_status rj_options_set_durability(rj_options* options, rj_durability durability);
 /* Limits on one event (default 1 MiB of compact JSON, 256 bytes of kind);
  * larger input is RJ_INVALID_ARGUMENT. */
 RJ_API rj_status rj_options_set_max_payload_bytes(rj_options* options, size_t bytes);
 RJ_API rj_status rj_options_set_max_kind_bytes(rj_options* options, size_t bytes);
+/* The deepest a JSON value may nest in what the journal is given ({} is 1,
+ * {"a": []} 2); 0 for the default, rj_sqlite_json_max_depth(). Deeper text
+ * is RJ_INVALID_ARGUMENT; a value past that ceiling fails rj_open with
+ * RJ_INVALID_ARGUMENT. */
+RJ_API rj_status rj_options_set_max_json_depth(rj_options* options, size_t depth);
 /* How long a write waits for another process's lock before RJ_BUSY
  * (default 10000; 0 does not wait). Negative is RJ_INVALID_ARGUMENT. */
 RJ_API rj_status rj_options_set_busy_timeout_ms(rj_options* options, int64_t milliseconds);
@@ -214,6 +231,10 @@ RJ_API rj_status rj_open(const char* path, const rj_options* options, rj_journal
 RJ_API void rj_close(rj_journal* journal);
 /* The path it was opened with; NULL for NULL. */
 RJ_API const char* rj_journal_path(const rj_journal* journal);
+/* 1 when it was opened read-only (0 for NULL). */
+RJ_API int rj_journal_read_only(const rj_journal* journal);
+/* Its max_json_depth, the default resolved (0 for NULL). */
+RJ_API size_t rj_journal_max_json_depth(const rj_journal* journal);
 
 /* ---- values: runs, events, checkpoints ------------------------------------ */
 
@@ -254,6 +275,12 @@ RJ_API const char* rj_run_driver_host(const rj_run* run);
 RJ_API int64_t rj_run_driver_pid(const rj_run* run);
 RJ_API int64_t rj_run_driver_start_time(const rj_run* run);
 RJ_API const char* rj_run_driver_boot_id(const rj_run* run);
+/* Provenance, as the host recorded it (NULL when not given): the digest of
+ * the agent spec and the git commit (from run_created), the digest of the
+ * final state (from run_completed). */
+RJ_API const char* rj_run_agent_spec_digest(const rj_run* run);
+RJ_API const char* rj_run_git_sha(const rj_run* run);
+RJ_API const char* rj_run_final_state_digest(const rj_run* run);
 /* The whole run as one JSON object keyed by the `runs` column names
  * (runjournal/json.hpp); free with rj_string_free. */
 RJ_API rj_status rj_run_to_json(const rj_run* run, char** out);
@@ -302,6 +329,9 @@ typedef struct rj_new_run {
    * session has a run that is not finished. Checked and inserted in one
    * transaction. */
   int exclusive;
+  /* Provenance (runjournal 0.2): recorded in run_created; NULL for none. */
+  const char* agent_spec_digest;
+  const char* git_sha;
 } rj_new_run;
 
 /* AppendOptions of journal.hpp. Pass NULL for none. */
@@ -329,7 +359,7 @@ typedef struct rj_new_event {
 
 /* Writes the run's run_created event and returns the new run through *out
  * (may be NULL). RJ_INVALID_ARGUMENT, RJ_ALREADY_EXISTS, RJ_ALREADY_RUNNING,
- * RJ_ABORTED (the id generator failed), RJ_BUSY, RJ_IO. */
+ * RJ_ABORTED (the id generator failed), RJ_READ_ONLY, RJ_BUSY, RJ_IO. */
 RJ_API rj_status rj_create_run(rj_journal* journal, const rj_new_run* run, rj_run** out);
 
 /* Appends one event (payload_json NULL: {}) and returns it through *out (may

@@ -80,6 +80,7 @@ struct rj_sql_result {
 
 // A chunk of rj_append_batch_chunked being filled by the caller's source.
 struct rj_chunk {
+  const rj_journal* journal;
   std::vector<runjournal::NewEvent>* events;
   std::size_t first;  // batch index of the chunk's first event
   std::optional<runjournal::Error> error;  // the first event rj_chunk_add refused
@@ -135,12 +136,11 @@ T* require(T* value, const char* what) {
 }
 std::string require_text(const char* text, const char* what);
 
-// The deepest JSON text accepted, in nested arrays and objects.
-inline constexpr std::size_t kMaxJsonDepth = 1000;
-
-// Parses JSON text (NULL: `if_null`). Throws Error(InvalidArgument) naming
-// `what` for text that is not JSON or nests deeper than kMaxJsonDepth.
-nlohmann::json parse_json(const char* text, const char* what, nlohmann::json if_null = nullptr);
+// Parses JSON text for `journal` (NULL text: `if_null`) with the library's
+// own parser and the journal's max_json_depth: no recursion, so no text
+// can overflow the stack. Throws Error(InvalidArgument) naming `what`.
+nlohmann::json parse_json(const rj_journal& journal, const char* text, const char* what,
+                          nlohmann::json if_null = nullptr);
 
 // Options of an append from their C form (NULL: none).
 AppendOptions append_options(const rj_append_options* options);
@@ -187,8 +187,8 @@ int raw_value(const Enum& value) noexcept {
 rj_run_status c_status(RunStatus status) noexcept;
 RunStatus cpp_status(int status);
 
-// A NewRun from its C form.
-NewRun new_run(const rj_new_run* run);
+// A NewRun from its C form, its JSON parsed for `journal`.
+NewRun new_run(const rj_journal& journal, const rj_new_run* run);
 
 // Lists of C values, taking the C++ values.
 rj_run_list* run_list(std::vector<Run>&& runs);

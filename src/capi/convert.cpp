@@ -1,55 +1,18 @@
 // convert.cpp — the C API's inputs into their C++ forms: JSON text, append
 // options and new runs. Every refusal is Error(InvalidArgument) naming the
-// argument, so a C caller learns which one was wrong.
-#include <fmt/format.h>
+// argument, so a C caller learns which one was wrong. JSON text goes
+// through the library's own parser (runjournal::parse_json), the one the
+// command line uses, so text from C meets exactly the limits text from the
+// command line meets.
+#include <runjournal/json.hpp>
 
 #include "capi.hpp"
 
 namespace runjournal::capi {
-namespace {
 
-// Depth of the deepest array or object in `text`, counting only brackets
-// outside strings; stops counting past `limit`. nlohmann's parser itself is
-// iterative, but dump() and comparisons recurse, so a payload nested a
-// million deep must never become a json value.
-std::size_t nesting_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest && (deepest = depth) > limit) return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-}  // namespace
-
-nlohmann::json parse_json(const char* text, const char* what, nlohmann::json if_null) {
+nlohmann::json parse_json(const rj_journal& journal, const char* text, const char* what, nlohmann::json if_null) {
   if (text == nullptr) return if_null;
-  const std::string_view view(text);
-  if (nesting_depth(view, kMaxJsonDepth) > kMaxJsonDepth) {
-    throw Error(ErrorCode::InvalidArgument, fmt::format("{} nests deeper than {} levels", what, kMaxJsonDepth));
-  }
-  try {
-    return nlohmann::json::parse(view);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not valid JSON: {}", what, e.what()));
-  }
+  return runjournal::parse_json(text, journal.journal.max_json_depth(), what);
 }
 
 AppendOptions append_options(const rj_append_options* options) {
@@ -66,15 +29,17 @@ Progress progress_of(rj_progress_fn progress, void* user) {
   return [progress, user](std::int64_t done, std::int64_t total) { progress(user, done, total); };
 }
 
-NewRun new_run(const rj_new_run* run) {
+NewRun new_run(const rj_journal& journal, const rj_new_run* run) {
   const rj_new_run given = read_struct(run, "run");
   NewRun out;
   out.session_id = require_text(given.session_id, "session_id");
   if (given.prompt) out.prompt = given.prompt;
   if (given.run_id) out.run_id = std::string(given.run_id);
-  out.inputs = parse_json(given.inputs_json, "inputs");
-  out.metadata = parse_json(given.metadata_json, "metadata");
+  out.inputs = parse_json(journal, given.inputs_json, "inputs");
+  out.metadata = parse_json(journal, given.metadata_json, "metadata");
   out.exclusive = given.exclusive != 0;
+  if (given.agent_spec_digest) out.agent_spec_digest = given.agent_spec_digest;
+  if (given.git_sha) out.git_sha = given.git_sha;
   return out;
 }
 

@@ -39,6 +39,17 @@ rj_status rj_options_set_create_if_missing(rj_options* options, int create_if_mi
   return set(options, [&](Options& o) { o.create_if_missing = create_if_missing != 0; });
 }
 
+rj_status rj_options_set_read_only(rj_options* options, int read_only) {
+  return set(options, [&](Options& o) { o.read_only = read_only != 0; });
+}
+
+rj_status rj_options_set_max_json_depth(rj_options* options, size_t depth) {
+  return set(options, [&](Options& o) {
+    o.max_json_depth.reset();
+    if (depth != 0) o.max_json_depth = depth;
+  });
+}
+
 rj_status rj_options_set_durability(rj_options* options, rj_durability durability) {
   return set(options, [&](Options& o) {
     switch (raw_value(durability)) {
@@ -120,5 +131,11 @@ rj_status rj_open(const char* path, const rj_options* options, rj_journal** out)
 void rj_close(rj_journal* journal) { delete journal; }
 
 const char* rj_journal_path(const rj_journal* journal) { return journal ? journal->path.c_str() : nullptr; }
+
+int rj_journal_read_only(const rj_journal* journal) { return journal && journal->journal.read_only() ? 1 : 0; }
+
+size_t rj_journal_max_json_depth(const rj_journal* journal) {
+  return journal ? journal->journal.max_json_depth() : 0;
+}
 
 }  // extern "C"

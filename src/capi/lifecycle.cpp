@@ -39,7 +39,7 @@ rj_status rj_resume_run(rj_journal* journal, const char* run_id, const char* pay
   return guard([&] {
     require(journal, "journal");
     const std::string run = require_text(run_id, "run_id");
-    const nlohmann::json payload = parse_json(payload_json, "payload", nlohmann::json::object());
+    const nlohmann::json payload = parse_json(*journal, payload_json, "payload", nlohmann::json::object());
     give_run(journal->journal.resume_run(run, payload, append_options(options)), out);
   });
 }
@@ -88,7 +88,7 @@ rj_status rj_finish(rj_journal* journal, const char* run_id, rj_outcome outcome,
       default: throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not an outcome", raw_value(outcome)));
     }
     if (result_text != nullptr) result.result_text = result_text;
-    result.outputs = parse_json(outputs_json, "outputs");
+    result.outputs = parse_json(*journal, outputs_json, "outputs");
     if (result.outcome == ExecutionResult::Outcome::Error) {
       result.error = require_text(message, "message");
     } else if (message != nullptr) {
@@ -100,7 +100,10 @@ rj_status rj_finish(rj_journal* journal, const char* run_id, rj_outcome outcome,
 
 rj_status rj_reserve(rj_journal* journal, const rj_new_run* run, rj_run** out) {
   clear(out);
-  return guard([&] { give_run(require(journal, "journal")->journal.reserve(new_run(run)), out); });
+  return guard([&] {
+    require(journal, "journal");
+    give_run(journal->journal.reserve(new_run(*journal, run)), out);
+  });
 }
 
 rj_status rj_save_checkpoint(rj_journal* journal, const char* run_id, const char* checkpoint_id,
@@ -110,7 +113,7 @@ rj_status rj_save_checkpoint(rj_journal* journal, const char* run_id, const char
     require(journal, "journal");
     const std::string run = require_text(run_id, "run_id");
     const std::string id = require_text(checkpoint_id, "checkpoint_id");
-    const nlohmann::json state = parse_json(state_json, "state");
+    const nlohmann::json state = parse_json(*journal, state_json, "state");
     Event event = journal->journal.save_checkpoint(run, id, state);
     if (out != nullptr) *out = new rj_event(std::move(event));
   });

@@ -37,6 +37,7 @@ rj_status status_of(ErrorCode code) noexcept {
     case ErrorCode::NotAJournal: return RJ_NOT_A_JOURNAL;
     case ErrorCode::Io: return RJ_IO;
     case ErrorCode::TimedOut: return RJ_TIMED_OUT;
+    case ErrorCode::ReadOnly: return RJ_READ_ONLY;
     // A code added to the C++ API before it has a status here still
     // reaches the caller as an error, with its message; capi_codes_test
     // fails until it has its own status.
@@ -114,6 +115,7 @@ const char* rj_status_name(rj_status status) {
     case RJ_NOT_A_JOURNAL: return "not_a_journal";
     case RJ_IO: return "io";
     case RJ_TIMED_OUT: return "timed_out";
+    case RJ_READ_ONLY: return "read_only";
     case RJ_ABORTED: return "aborted";
     case RJ_NO_MEMORY: return "no_memory";
     case RJ_ERROR: return "error";
@@ -139,6 +141,8 @@ const char* rj_version(void) { return runjournal::version().data(); }
 int rj_abi_version(void) { return RJ_ABI_VERSION; }
 
 const char* rj_sqlite_version(void) { return runjournal::sqlite_version().data(); }
+
+size_t rj_sqlite_json_max_depth(void) { return runjournal::sqlite_json_max_depth(); }
 
 void rj_string_free(char* text) { std::free(text); }
 

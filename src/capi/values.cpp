@@ -89,6 +89,9 @@ int64_t rj_run_driver_start_time(const rj_run* run) {
 const char* rj_run_driver_boot_id(const rj_run* run) {
   return run && run->run.driver ? run->run.driver->boot_id.c_str() : nullptr;
 }
+const char* rj_run_agent_spec_digest(const rj_run* run) { return run ? c_str(run->run.agent_spec_digest) : nullptr; }
+const char* rj_run_git_sha(const rj_run* run) { return run ? c_str(run->run.git_sha) : nullptr; }
+const char* rj_run_final_state_digest(const rj_run* run) { return run ? c_str(run->run.final_state_digest) : nullptr; }
 rj_status rj_run_to_json(const rj_run* run, char** out) {
   clear(out);
   return guard([&] {

@@ -12,11 +12,11 @@ using namespace runjournal::capi;
 
 namespace {
 
-NewEvent new_event(const rj_new_event& given) {
+NewEvent new_event(const rj_journal& journal, const rj_new_event& given) {
   NewEvent event;
   event.run_id = require_text(given.run_id, "run_id");
   event.kind = require_text(given.kind, "kind");
-  event.payload = parse_json(given.payload_json, "payload", nlohmann::json::object());
+  event.payload = parse_json(journal, given.payload_json, "payload", nlohmann::json::object());
   if (given.has_expected_seq) event.options.expected_seq = given.expected_seq;
   if (given.idempotency_key) event.options.idempotency_key = given.idempotency_key;
   return event;
@@ -24,9 +24,9 @@ NewEvent new_event(const rj_new_event& given) {
 
 // The same, with the error naming the event's index in its batch, as the
 // library names the events it refuses.
-NewEvent new_event_at(const rj_new_event* given, std::size_t index) {
+NewEvent new_event_at(const rj_journal& journal, const rj_new_event* given, std::size_t index) {
   try {
-    return new_event(read_struct(given, "event"));
+    return new_event(journal, read_struct(given, "event"));
   } catch (const Error& e) {
     throw Error(e.code(), fmt::format("event {}: {}", index, e.what()), index);
   }
@@ -39,7 +39,8 @@ extern "C" {
 rj_status rj_create_run(rj_journal* journal, const rj_new_run* run, rj_run** out) {
   clear(out);
   return guard([&] {
-    Run created = require(journal, "journal")->journal.create_run(new_run(run));
+    require(journal, "journal");
+    Run created = journal->journal.create_run(new_run(*journal, run));
     if (out != nullptr) *out = new rj_run(std::move(created));
   });
 }
@@ -51,7 +52,7 @@ rj_status rj_append(rj_journal* journal, const char* run_id, const char* kind, c
     require(journal, "journal");
     const std::string run = require_text(run_id, "run_id");
     const std::string what = require_text(kind, "kind");
-    const nlohmann::json payload = parse_json(payload_json, "payload", nlohmann::json::object());
+    const nlohmann::json payload = parse_json(*journal, payload_json, "payload", nlohmann::json::object());
     Event event = journal->journal.append(run, what, payload, append_options(options));
     if (out != nullptr) *out = new rj_event(std::move(event));
   });
@@ -78,7 +79,7 @@ rj_status rj_append_batch(rj_journal* journal, const rj_new_event* events, size_
                                   given->struct_size, stride),
                       i);
         }
-        batch.push_back(new_event_at(given, i));
+        batch.push_back(new_event_at(*journal, given, i));
       }
     }
     std::vector<Event> written = journal->journal.append_batch(std::move(batch));
@@ -91,7 +92,7 @@ rj_status rj_chunk_add(rj_chunk* chunk, const rj_new_event* event) {
     require(chunk, "chunk");
     const std::size_t index = chunk->first + chunk->events->size();
     try {
-      chunk->events->push_back(new_event_at(event, index));
+      chunk->events->push_back(new_event_at(*chunk->journal, event, index));
     } catch (const Error& e) {
       // The batch fails with this once the source returns, whatever it
       // returns: a refused event must never be silently left out.
@@ -108,7 +109,7 @@ rj_status rj_append_batch_chunked(rj_journal* journal, rj_chunk_fn source, void*
     require(source, "source");
     std::size_t first = 0;
     std::vector<Event> written = journal->journal.append_batch_chunked([&](std::vector<NewEvent>& events) {
-      rj_chunk chunk{&events, first, std::nullopt};
+      rj_chunk chunk{journal, &events, first, std::nullopt};
       const int rc = source(user, &chunk);
       if (chunk.error) throw *chunk.error;
       if (rc != 0) throw Aborted(fmt::format("the chunk source aborted the batch (it returned {})", rc));

@@ -13,6 +13,7 @@ static void versions_name_the_library_its_abi_and_sqlite(void) {
   CHECK(major >= 0 && minor >= 0 && patch >= 0);
   CHECK(rj_abi_version() == RJ_ABI_VERSION);
   CHECK_STR(rj_sqlite_version(), sqlite3_libversion());
+  CHECK(rj_sqlite_json_max_depth() >= 1000);
 }
 
 static void every_status_has_its_stable_name(void) {
@@ -28,6 +29,7 @@ static void every_status_has_its_stable_name(void) {
   CHECK_STR(rj_status_name(RJ_NOT_A_JOURNAL), "not_a_journal");
   CHECK_STR(rj_status_name(RJ_IO), "io");
   CHECK_STR(rj_status_name(RJ_TIMED_OUT), "timed_out");
+  CHECK_STR(rj_status_name(RJ_READ_ONLY), "read_only");
   CHECK_STR(rj_status_name(RJ_ABORTED), "aborted");
   CHECK_STR(rj_status_name(RJ_NO_MEMORY), "no_memory");
   CHECK_STR(rj_status_name(RJ_ERROR), "error");
@@ -104,6 +106,9 @@ static void every_option_setter_takes_its_value_and_refuses_bad_ones(void) {
   CHECK_OK(rj_options_set_durability(options, RJ_DURABILITY_NORMAL));
   CHECK_OK(rj_options_set_max_payload_bytes(options, 4096));
   CHECK_OK(rj_options_set_max_kind_bytes(options, 32));
+  CHECK_OK(rj_options_set_max_json_depth(options, 0));
+  CHECK_OK(rj_options_set_max_json_depth(options, 64));
+  CHECK_OK(rj_options_set_read_only(options, 0));
   CHECK_OK(rj_options_set_busy_timeout_ms(options, 0));
   CHECK_OK(rj_options_set_clock(options, fixed_clock, &now));
   CHECK_OK(rj_options_set_id_generator(options, fixed_id, "run-fixed"));
@@ -121,6 +126,8 @@ static void every_option_setter_takes_its_value_and_refuses_bad_ones(void) {
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_durability(NULL, RJ_DURABILITY_FULL));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_max_payload_bytes(NULL, 1));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_max_kind_bytes(NULL, 1));
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_max_json_depth(NULL, 1));
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_read_only(NULL, 1));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_busy_timeout_ms(NULL, 1));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_clock(NULL, fixed_clock, NULL));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_options_set_id_generator(NULL, fixed_id, NULL));
@@ -144,6 +151,8 @@ static void every_option_setter_takes_its_value_and_refuses_bad_ones(void) {
   CHECK_STR(rj_run_driver_boot_id(run), "boot-a");
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_append(journal, "run-fixed", "a_kind_longer_than_thirty_two_bytes", NULL,
                                               NULL, NULL));
+  CHECK(rj_journal_max_json_depth(journal) == 64);
+  CHECK(rj_journal_read_only(journal) == 0);
   rj_run_free(run);
   rj_close(journal);
   rj_options_free(NULL);
@@ -199,6 +208,37 @@ static void open_creates_and_reopens_keeping_the_path(void) {
   rj_close(journal);
 }
 
+static void a_read_only_journal_reads_and_refuses_every_write(void) {
+  rj_journal* writer = capi_open("ro.journal", NULL);
+  rj_run_free(capi_create(writer, "s1", "r1"));
+  rj_close(writer);
+  rj_options* options = NULL;
+  CHECK_OK(rj_options_new(&options));
+  CHECK_OK(rj_options_set_read_only(options, 1));
+  rj_journal* journal = capi_open("ro.journal", options);
+  CHECK(rj_journal_read_only(journal) == 1);
+  rj_run* run = NULL;
+  CHECK_OK(rj_get_run(journal, "r1", &run));
+  CHECK_STR(rj_run_session_id(run), "s1");
+  rj_run_free(run);
+  CHECK_STATUS(RJ_READ_ONLY, rj_append(journal, "r1", "tool_called", NULL, NULL, NULL));
+  rj_new_run spec = {.struct_size = sizeof spec, .session_id = "s2"};
+  CHECK_STATUS(RJ_READ_ONLY, rj_create_run(journal, &spec, NULL));
+  CHECK_STATUS(RJ_READ_ONLY, rj_heartbeat(journal));
+  CHECK(capi_last_position(journal) == 1);
+  rj_close(journal);
+  rj_journal* missing = NULL;
+  CHECK_STATUS(RJ_NOT_FOUND, rj_open(capi_path("absent.journal"), options, &missing));
+  /* A depth past what SQLite's JSON functions read is refused at open. */
+  CHECK_OK(rj_options_set_read_only(options, 0));
+  CHECK_OK(rj_options_set_max_json_depth(options, rj_sqlite_json_max_depth() + 1));
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_open(capi_path("deep.journal"), options, &missing));
+  CHECK(missing == NULL);
+  rj_options_free(options);
+  CHECK(rj_journal_read_only(NULL) == 0);
+  CHECK(rj_journal_max_json_depth(NULL) == 0);
+}
+
 static void a_locked_file_makes_a_write_busy_and_writes_nothing(void) {
   rj_options* options = NULL;
   CHECK_OK(rj_options_new(&options));
@@ -240,6 +280,7 @@ int main(void) {
   RUN_TEST(every_option_setter_takes_its_value_and_refuses_bad_ones);
   RUN_TEST(open_refuses_what_is_not_a_journal_and_leaves_it_alone);
   RUN_TEST(open_creates_and_reopens_keeping_the_path);
+  RUN_TEST(a_read_only_journal_reads_and_refuses_every_write);
   RUN_TEST(a_locked_file_makes_a_write_busy_and_writes_nothing);
   RUN_TEST(a_damaged_row_reads_as_corrupt);
   return 0;

@@ -92,6 +92,9 @@ static void accessors_of_null_values_return_null_or_zero(void) {
   CHECK(rj_run_driver_pid(NULL) == 0);
   CHECK(rj_run_driver_start_time(NULL) == 0);
   CHECK(rj_run_driver_boot_id(NULL) == NULL);
+  CHECK(rj_run_agent_spec_digest(NULL) == NULL);
+  CHECK(rj_run_git_sha(NULL) == NULL);
+  CHECK(rj_run_final_state_digest(NULL) == NULL);
   CHECK(rj_event_position(NULL) == 0);
   CHECK(rj_event_run_id(NULL) == NULL);
   CHECK(rj_event_seq(NULL) == 0);

@@ -9,7 +9,9 @@ static void create_run_stores_every_field_and_returns_the_run(void) {
                      .prompt = "fix tests",
                      .run_id = "r1",
                      .inputs_json = "{\"question\": \"What is 2+2?\"}",
-                     .metadata_json = "[1, 2]"};
+                     .metadata_json = "[1, 2]",
+                     .agent_spec_digest = "spec_digest_123",
+                     .git_sha = "git_sha_abc"};
   rj_run* run = NULL;
   CHECK_OK(rj_create_run(journal, &spec, &run));
   CHECK_STR(rj_run_id(run), "r1");
@@ -22,6 +24,9 @@ static void create_run_stores_every_field_and_returns_the_run(void) {
   CHECK(rj_run_event_count(run) == 1);
   CHECK(rj_run_last_seq(run) == 1);
   CHECK(rj_run_first_position(run) == 1);
+  CHECK_STR(rj_run_agent_spec_digest(run), "spec_digest_123");
+  CHECK_STR(rj_run_git_sha(run), "git_sha_abc");
+  CHECK(rj_run_final_state_digest(run) == NULL);
   rj_run_free(run);
   /* out may be NULL; prompt NULL means "". */
   rj_new_run bare = {.struct_size = sizeof bare, .session_id = "s2", .run_id = "r2"};
@@ -29,6 +34,8 @@ static void create_run_stores_every_field_and_returns_the_run(void) {
   CHECK_OK(rj_get_run(journal, "r2", &run));
   CHECK_STR(rj_run_prompt(run), "");
   CHECK(rj_run_inputs_json(run) == NULL);
+  CHECK(rj_run_agent_spec_digest(run) == NULL);
+  CHECK(rj_run_git_sha(run) == NULL);
   rj_run_free(run);
   rj_close(journal);
 }
@@ -143,13 +150,15 @@ static void append_assigns_seq_and_position_and_keeps_the_payload(void) {
   rj_event_free(event);
   /* A NULL payload is {}; out may be NULL. */
   CHECK_OK(rj_append(journal, "r1", "turn_started", NULL, NULL, NULL));
-  CHECK_OK(rj_append(journal, "r1", "run_completed", "{\"result_text\": \"done\"}", NULL, &event));
+  CHECK_OK(rj_append(journal, "r1", "run_completed", "{\"result_text\": \"done\", \"final_state_digest\": \"sha256:f00\"}",
+                     NULL, &event));
   CHECK(rj_event_seq(event) == 4);
   rj_event_free(event);
   rj_run* run = NULL;
   CHECK_OK(rj_get_run(journal, "r1", &run));
   CHECK(rj_run_get_status(run) == RJ_RUN_COMPLETED);
   CHECK_STR(rj_run_result_text(run), "done");
+  CHECK_STR(rj_run_final_state_digest(run), "sha256:f00");
   rj_run_free(run);
   rj_close(journal);
 }
@@ -167,6 +176,8 @@ static void expected_seq_and_idempotency_keys_guard_retries(void) {
   CHECK_OK(rj_append(journal, "r1", "tool_called", "{\"a\":1}", &keyed, &retry));
   CHECK(rj_event_position(first) == rj_event_position(retry));
   CHECK_STR(rj_event_idempotency_key(retry), "k1");
+  /* The same key for another payload is not a retry: refused, naming it. */
+  CHECK_STATUS(RJ_CONFLICT, rj_append(journal, "r1", "tool_called", "{\"a\":2}", &keyed, NULL));
   CHECK(capi_last_position(journal) == 3);
   rj_append_options unset = {0};
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_append(journal, "r1", "tool_called", NULL, &unset, NULL));
@@ -199,17 +210,18 @@ static void append_refuses_bad_input_with_a_typed_error(void) {
                          "{\"text\": \"a payload well over the sixty-four bytes this journal allows\"}", NULL, NULL));
   CHECK_MESSAGE("over the limit");
   CHECK_STATUS(RJ_ALREADY_EXISTS, rj_append(journal, "r1", "run_created", "{\"session_id\":\"s1\"}", NULL, NULL));
-  /* Nesting past 1000 levels is refused before parsing; the text is never a json value. */
-  enum { deep = 1001 };
+  /* Nesting past the journal's limit is refused while parsing, at the
+   * first container too deep: the text never becomes a json value. */
+  const size_t deep = rj_journal_max_json_depth(journal) + 1;
   char* nested = malloc(2 * deep + 16);
   strcpy(nested, "{\"a\":");
   size_t at = strlen(nested);
-  for (int i = 0; i < deep; ++i) nested[at++] = '[';
-  for (int i = 0; i < deep; ++i) nested[at++] = ']';
+  for (size_t i = 0; i < deep; ++i) nested[at++] = '[';
+  for (size_t i = 0; i < deep; ++i) nested[at++] = ']';
   nested[at++] = '}';
   nested[at] = '\0';
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_append(journal, "r1", "tool_called", nested, NULL, NULL));
-  CHECK_MESSAGE("deeper than 1000");
+  CHECK_MESSAGE("nests deeper than the limit");
   free(nested);
   /* Brackets inside strings are not nesting. */
   CHECK_OK(rj_append(journal, "r1", "tool_called", "{\"s\":\"[[[[[[[[[[{{{{{{{{\\\"\"}", NULL, NULL));

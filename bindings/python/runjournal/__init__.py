@@ -29,6 +29,7 @@ from .errors import (
     NoMemory,
     NotAJournal,
     NotFound,
+    ReadOnly,
     SchemaTooNew,
     TimedOut,
 )
@@ -72,6 +73,12 @@ def sqlite_version() -> str:
     return _runjournal.sqlite_version()
 
 
+def sqlite_json_max_depth() -> int:
+    """The deepest JSON nesting the linked SQLite's JSON functions accept:
+    the default and the ceiling of max_json_depth."""
+    return _runjournal.sqlite_json_max_depth()
+
+
 def parse_cutoff(text: str, now_ms: int) -> int:
     """A prune cut-off ("2025-01-31T12:00:00Z", "30d", "12h", …) as Unix ms."""
     return _runjournal.parse_cutoff(text, now_ms)
@@ -82,6 +89,6 @@ __version__ = version()
 __all__ = [
     "Aborted", "AlreadyExists", "AlreadyRunning", "Busy", "Checkpoint", "Conflict", "Corrupt", "Driver", "Error",
     "Event", "ImportReport", "InvalidArgument", "Io", "Journal", "NewEvent", "NoMemory", "NotAJournal", "NotFound",
-    "Outcome", "PruneReport", "RebuildReport", "RecoveredRun", "Run", "RunStatus", "SchemaTooNew", "SqlResult",
-    "TimedOut", "VerifyReport", "abi_version", "parse_cutoff", "sqlite_version", "version",
+    "Outcome", "PruneReport", "ReadOnly", "RebuildReport", "RecoveredRun", "Run", "RunStatus", "SchemaTooNew", "SqlResult",
+    "TimedOut", "VerifyReport", "abi_version", "parse_cutoff", "sqlite_json_max_depth", "sqlite_version", "version",
 ]

@@ -69,6 +69,10 @@ class TimedOut(Error, TimeoutError):
     """A query ran past its time limit and was stopped."""
 
 
+class ReadOnly(Error):
+    """A write on a journal opened with read_only=True."""
+
+
 class Aborted(Error):
     """A callback stopped the call; a write wrote nothing."""
 
@@ -91,6 +95,7 @@ BY_CODE: Dict[int, Type[Error]] = {
     9: NotAJournal,
     10: Io,
     11: TimedOut,
+    12: ReadOnly,
     100: Aborted,
     101: NoMemory,
 }

@@ -77,6 +77,8 @@ class Journal:
         *,
         durability: str = "full",
         create_if_missing: bool = True,
+        read_only: bool = False,
+        max_json_depth: Optional[int] = None,
         max_payload_bytes: Optional[int] = None,
         max_kind_bytes: Optional[int] = None,
         busy_timeout_ms: Optional[int] = None,
@@ -89,7 +91,9 @@ class Journal:
         """Opens ``path``, creating or migrating as needed.
 
         durability: "full" (every commit flushed; survives power loss) or
-        "normal" (survives a crash of the process). clock: Unix ms for new
+        "normal" (survives a crash of the process). read_only: write
+        nothing, ever (writes raise ReadOnly). max_json_depth: the deepest
+        JSON nesting accepted (default sqlite_json_max_depth()). clock: Unix ms for new
         events; id_generator: ids for runs created without one — both are
         called from whichever thread writes. Raises NotFound, NotAJournal,
         SchemaTooNew, Busy, Io; a file refused for its contents is left as
@@ -100,6 +104,7 @@ class Journal:
         handle = _runjournal.open(
             fspath, create_if_missing, _DURABILITY[durability], max_payload_bytes, max_kind_bytes,
             busy_timeout_ms, clock, id_generator, vfs, tuple(driver) if driver is not None else None, lease_ttl_ms,
+            read_only, max_json_depth,
         )
         return cls(handle, fspath)
 
@@ -108,6 +113,15 @@ class Journal:
     @property
     def path(self) -> str:
         return self._path
+
+    @property
+    def read_only(self) -> bool:
+        return self._h.read_only
+
+    @property
+    def max_json_depth(self) -> int:
+        """The deepest JSON nesting this journal accepts."""
+        return self._h.max_json_depth
 
     @property
     def closed(self) -> bool:
@@ -138,11 +152,15 @@ class Journal:
         inputs: Any = None,
         metadata: Any = None,
         exclusive: bool = False,
+        agent_spec_digest: Optional[str] = None,
+        git_sha: Optional[str] = None,
     ) -> Run:
         """Writes the run's run_created event and returns the new run.
         exclusive: refuse with AlreadyRunning when the session has a live
-        run. Raises InvalidArgument, AlreadyExists, AlreadyRunning."""
-        return _run(self._h.create_run(session_id, prompt, run_id, _json(inputs), _json(metadata), exclusive, False))
+        run. agent_spec_digest, git_sha: provenance, kept in the run. Raises
+        InvalidArgument, AlreadyExists, AlreadyRunning, ReadOnly."""
+        return _run(self._h.create_run(session_id, prompt, run_id, _json(inputs), _json(metadata), exclusive, False,
+                                       agent_spec_digest, git_sha))
 
     def append(
         self,
@@ -365,11 +383,14 @@ class Journal:
         run_id: Optional[str] = None,
         inputs: Any = None,
         metadata: Any = None,
+        agent_spec_digest: Optional[str] = None,
+        git_sha: Optional[str] = None,
     ) -> Run:
         """A runner reservation: creates the run exclusively in its session;
         a session run whose driver is gone is failed first. AlreadyRunning
         when a live driver's run holds the session."""
-        return _run(self._h.create_run(session_id, prompt, run_id, _json(inputs), _json(metadata), True, True))
+        return _run(self._h.create_run(session_id, prompt, run_id, _json(inputs), _json(metadata), True, True,
+                                       agent_spec_digest, git_sha))
 
     def save_checkpoint(self, run_id: str, checkpoint_id: str, state: Any) -> Event:
         """Appends checkpoint_saved {checkpoint_id, state}."""

@@ -85,6 +85,9 @@ class Run(NamedTuple):
     driver_pid: Optional[int]
     driver_start_time: Optional[int]
     driver_boot_id: Optional[str]
+    agent_spec_digest: Optional[str]  #: the digest of the agent spec it runs (run_created)
+    git_sha: Optional[str]  #: the git commit it runs at (run_created)
+    final_state_digest: Optional[str]  #: the digest of its final state (run_completed)
 
     @property
     def driver(self) -> Optional[Driver]:

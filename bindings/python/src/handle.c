@@ -68,6 +68,16 @@ static PyObject* handle_closed(Handle* h, void* unused) {
   return PyBool_FromLong(h->journal == NULL);
 }
 
+static PyObject* handle_read_only(Handle* h, void* unused) {
+  (void)unused;
+  return PyBool_FromLong(rj_journal_read_only(h->journal));
+}
+
+static PyObject* handle_max_json_depth(Handle* h, void* unused) {
+  (void)unused;
+  return PyLong_FromSize_t(rj_journal_max_json_depth(h->journal));
+}
+
 static PyObject* handle_path(Handle* h, void* unused) {
   (void)unused;
   const char* path = rj_journal_path(h->journal);
@@ -134,14 +144,14 @@ static PyObject* runs_result(rj_status status, rj_run_list* list) {
 /* ---- writing ---- */
 
 /* create_run(session_id, prompt, run_id, inputs_json, metadata_json,
- *            exclusive, reserve) */
+ *            exclusive, reserve, agent_spec_digest, git_sha) */
 static PyObject* handle_create_run(Handle* h, PyObject* args) {
   rj_new_run spec;
   memset(&spec, 0, sizeof spec);
   spec.struct_size = sizeof spec;
   int reserve = 0;
-  if (!PyArg_ParseTuple(args, "sszzzpp", &spec.session_id, &spec.prompt, &spec.run_id, &spec.inputs_json,
-                        &spec.metadata_json, &spec.exclusive, &reserve)) {
+  if (!PyArg_ParseTuple(args, "sszzzppzz", &spec.session_id, &spec.prompt, &spec.run_id, &spec.inputs_json,
+                        &spec.metadata_json, &spec.exclusive, &reserve, &spec.agent_spec_digest, &spec.git_sha)) {
     return NULL;
   }
   rj_run* run = NULL;
@@ -638,6 +648,8 @@ static PyMethodDef handle_methods[] = {
 static PyGetSetDef handle_getset[] = {
     {"closed", (getter)handle_closed, NULL, "True once closed.", NULL},
     {"path", (getter)handle_path, NULL, "The path it was opened with.", NULL},
+    {"read_only", (getter)handle_read_only, NULL, "True when opened read-only.", NULL},
+    {"max_json_depth", (getter)handle_max_json_depth, NULL, "Its JSON nesting limit.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -68,6 +68,12 @@ static PyObject* sqlite_version(PyObject* self, PyObject* unused) {
   return PyUnicode_FromString(rj_sqlite_version());
 }
 
+static PyObject* sqlite_json_max_depth(PyObject* self, PyObject* unused) {
+  (void)self;
+  (void)unused;
+  return PyLong_FromSize_t(rj_sqlite_json_max_depth());
+}
+
 static PyObject* status_name(PyObject* self, PyObject* args) {
   (void)self;
   int status;
@@ -88,13 +94,15 @@ static PyObject* parse_cutoff(PyObject* self, PyObject* args) {
 
 /* open(path, create_if_missing, durability, max_payload_bytes,
  *      max_kind_bytes, busy_timeout_ms, clock, id_generator, vfs, driver,
- *      lease_ttl_ms): each option None for the library's default. */
+ *      lease_ttl_ms, read_only, max_json_depth): each option None for the
+ *      library's default. */
 static PyObject* open_journal(PyObject* self, PyObject* args) {
   (void)self;
   const char* path;
   PyObject *create, *durability, *max_payload, *max_kind, *busy, *clock, *id_generator, *vfs, *driver, *lease;
-  if (!PyArg_ParseTuple(args, "sOOOOOOOOOO", &path, &create, &durability, &max_payload, &max_kind, &busy, &clock,
-                        &id_generator, &vfs, &driver, &lease)) {
+  PyObject *read_only, *max_depth;
+  if (!PyArg_ParseTuple(args, "sOOOOOOOOOOOO", &path, &create, &durability, &max_payload, &max_kind, &busy, &clock,
+                        &id_generator, &vfs, &driver, &lease, &read_only, &max_depth)) {
     return NULL;
   }
   Handle* h = PyObject_New(Handle, &rjpy_HandleType);
@@ -116,6 +124,9 @@ static PyObject* open_journal(PyObject* self, PyObject* args) {
     if (status == RJ_OK) status = (call); \
   } while (0)
   if (create != Py_None) OPTION(rj_options_set_create_if_missing(options, PyObject_IsTrue(create)));
+  if (read_only != Py_None) OPTION(rj_options_set_read_only(options, PyObject_IsTrue(read_only)));
+  if ((has = rjpy_optional_int64(max_depth, &value, "max_json_depth")) < 0) goto fail;
+  if (has) OPTION(rj_options_set_max_json_depth(options, (size_t)value));
   if ((has = rjpy_optional_int64(durability, &value, "durability")) < 0) goto fail;
   if (has) OPTION(rj_options_set_durability(options, (rj_durability)value));
   if ((has = rjpy_optional_int64(max_payload, &value, "max_payload_bytes")) < 0) goto fail;
@@ -165,6 +176,7 @@ static PyMethodDef methods[] = {
     {"version", version, METH_NOARGS, "The library's version."},
     {"abi_version", abi_version, METH_NOARGS, "The C ABI version of the linked library."},
     {"sqlite_version", sqlite_version, METH_NOARGS, "The SQLite version the library runs on."},
+    {"sqlite_json_max_depth", sqlite_json_max_depth, METH_NOARGS, "The deepest JSON nesting SQLite reads."},
     {"status_name", status_name, METH_VARARGS, "The stable name of a status code."},
     {"parse_cutoff", parse_cutoff, METH_VARARGS, "A prune cut-off as Unix milliseconds."},
     {"open", open_journal, METH_VARARGS, "Opens a journal."},

@@ -16,7 +16,7 @@ PyObject* rjpy_run(const rj_run* run) {
   PyObject* start = optional_int(has_driver, rj_run_driver_start_time(run));
   PyObject* result = NULL;
   if (finished_at && pid && start) {
-    result = Py_BuildValue("(ssssszzzzzzzLLOLLLLzOOz)", rj_run_id(run), rj_run_session_id(run),
+    result = Py_BuildValue("(ssssszzzzzzzLLOLLLLzOOzzzz)", rj_run_id(run), rj_run_session_id(run),
                            rj_run_status_name(rj_run_get_status(run)), rj_run_prompt(run), rj_run_inputs_json(run),
                            rj_run_outputs_json(run), rj_run_metadata_json(run), rj_run_result_text(run),
                            rj_run_error(run), rj_run_status_reason(run), rj_run_checkpoint_id(run),
@@ -24,7 +24,8 @@ PyObject* rjpy_run(const rj_run* run) {
                            (long long)rj_run_updated_at_ms(run), finished_at, (long long)rj_run_first_position(run),
                            (long long)rj_run_event_count(run), (long long)rj_run_last_seq(run),
                            (long long)rj_run_last_position(run), rj_run_driver_host(run), pid, start,
-                           rj_run_driver_boot_id(run));
+                           rj_run_driver_boot_id(run), rj_run_agent_spec_digest(run), rj_run_git_sha(run),
+                           rj_run_final_state_digest(run));
   }
   Py_XDECREF(finished_at);
   Py_XDECREF(pid);

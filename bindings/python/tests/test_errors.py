@@ -23,6 +23,7 @@ def test_the_hierarchy_has_a_class_per_status_under_error():
         runjournal.NotAJournal: "not_a_journal",
         runjournal.Io: "io",
         runjournal.TimedOut: "timed_out",
+        runjournal.ReadOnly: "read_only",
         runjournal.Aborted: "aborted",
         runjournal.NoMemory: "no_memory",
     }
@@ -100,6 +101,30 @@ def test_a_lock_held_by_another_connection_makes_a_write_busy(path):
             db.close()
         assert journal.last_position() == 1
         journal.append("r", "tool_called")
+
+
+def test_writes_on_a_read_only_journal_are_read_only(path):
+    with runjournal.Journal.open(path) as journal:
+        journal.create_run("s", run_id="r")
+    with runjournal.Journal.open(path, read_only=True) as journal:
+        assert journal.read_only
+        assert journal.run("r").session_id == "s"
+        raised(runjournal.ReadOnly, journal.append, "r", "tool_called")
+        raised(runjournal.ReadOnly, journal.create_run, "s2")
+        assert journal.last_position() == 1
+
+
+def test_json_deeper_than_the_limit_and_a_reused_key_are_refused(path):
+    with runjournal.Journal.open(path, max_json_depth=4) as journal:
+        assert journal.max_json_depth == 4
+        journal.create_run("s", run_id="r")
+        journal.append("r", "x", {"a": [[{}]]})
+        error = raised(runjournal.InvalidArgument, journal.append, "r", "x", {"a": [[[{}]]]})
+        assert "deeper than the limit of 4" in str(error)
+        journal.append("r", "x", {"try": 1}, idempotency_key="k")
+        raised(runjournal.Conflict, journal.append, "r", "x", {"try": 2}, idempotency_key="k")
+    raised(runjournal.InvalidArgument, runjournal.Journal.open, path,
+           max_json_depth=runjournal.sqlite_json_max_depth() + 1)
 
 
 def test_a_query_past_its_time_limit_is_timed_out(journal):

@@ -20,7 +20,9 @@ def test_versions_name_the_library_its_abi_and_sqlite():
 
 
 def test_a_run_and_its_events_read_back_as_typed_objects(journal):
-    run = journal.create_run("s1", "fix tests", inputs={"question": "What is 2+2?"}, metadata=[1, 2])
+    run = journal.create_run("s1", "fix tests", inputs={"question": "What is 2+2?"}, metadata=[1, 2],
+                             agent_spec_digest="spec_digest_123", git_sha="git_sha_abc")
+    assert (run.agent_spec_digest, run.git_sha, run.final_state_digest) == ("spec_digest_123", "git_sha_abc", None)
     assert isinstance(run, Run)
     assert run.status is RunStatus.CREATED and run.status == "created"
     assert run.inputs == {"question": "What is 2+2?"}
@@ -31,11 +33,13 @@ def test_a_run_and_its_events_read_back_as_typed_objects(journal):
     assert isinstance(event, Event)
     assert (event.seq, event.position, event.kind) == (2, 2, "tool_called")
     assert event.payload == {"tool_name": "search", "args": {"limit": 10, "q": "é"}}
-    journal.append(run.run_id, "run_completed", {"result_text": "done", "outputs": {"answer": 4}})
+    journal.append(run.run_id, "run_completed",
+                   {"result_text": "done", "outputs": {"answer": 4}, "final_state_digest": "sha256:f00"})
     now = journal.run(run.run_id)
     assert now.status is RunStatus.COMPLETED and now.status.is_terminal
     assert (now.result_text, now.outputs, now.event_count) == ("done", {"answer": 4}, 3)
     assert now.finished_at_ms is not None
+    assert now.final_state_digest == "sha256:f00"
     assert [e.kind for e in journal.events(run.run_id)] == ["run_created", "tool_called", "run_completed"]
     assert journal.run("nope") is None
 

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Io,
     /// A query ran past its time limit and was stopped.
     TimedOut,
+    /// A write on a journal opened read-only.
+    ReadOnly,
     /// A callback (a closure given to this crate) stopped the call; a write
     /// wrote nothing.
     Aborted,
@@ -56,6 +58,7 @@ impl ErrorCode {
             9 => ErrorCode::NotAJournal,
             10 => ErrorCode::Io,
             11 => ErrorCode::TimedOut,
+            12 => ErrorCode::ReadOnly,
             100 => ErrorCode::Aborted,
             101 => ErrorCode::NoMemory,
             other => ErrorCode::Unknown(other),
@@ -76,6 +79,7 @@ impl ErrorCode {
             ErrorCode::NotAJournal => "not_a_journal",
             ErrorCode::Io => "io",
             ErrorCode::TimedOut => "timed_out",
+            ErrorCode::ReadOnly => "read_only",
             ErrorCode::Aborted => "aborted",
             ErrorCode::NoMemory => "no_memory",
             ErrorCode::Unknown(_) => "unknown",

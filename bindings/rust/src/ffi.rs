@@ -68,6 +68,8 @@ pub struct rj_new_run {
     pub inputs_json: *const c_char,
     pub metadata_json: *const c_char,
     pub exclusive: c_int,
+    pub agent_spec_digest: *const c_char,
+    pub git_sha: *const c_char,
 }
 
 #[repr(C)]
@@ -158,6 +160,7 @@ extern "C" {
     pub fn rj_version() -> *const c_char;
     pub fn rj_abi_version() -> c_int;
     pub fn rj_sqlite_version() -> *const c_char;
+    pub fn rj_sqlite_json_max_depth() -> usize;
     pub fn rj_string_free(text: *mut c_char);
 
     pub fn rj_run_status_name(status: rj_run_status) -> *const c_char;
@@ -165,6 +168,8 @@ extern "C" {
     pub fn rj_options_new(out: *mut *mut rj_options) -> rj_status;
     pub fn rj_options_free(options: *mut rj_options);
     pub fn rj_options_set_create_if_missing(o: *mut rj_options, v: c_int) -> rj_status;
+    pub fn rj_options_set_read_only(o: *mut rj_options, v: c_int) -> rj_status;
+    pub fn rj_options_set_max_json_depth(o: *mut rj_options, v: usize) -> rj_status;
     pub fn rj_options_set_durability(o: *mut rj_options, v: rj_durability) -> rj_status;
     pub fn rj_options_set_max_payload_bytes(o: *mut rj_options, v: usize) -> rj_status;
     pub fn rj_options_set_max_kind_bytes(o: *mut rj_options, v: usize) -> rj_status;
@@ -183,6 +188,8 @@ extern "C" {
 
     pub fn rj_open(path: *const c_char, options: *const rj_options, out: *mut *mut rj_journal) -> rj_status;
     pub fn rj_close(journal: *mut rj_journal);
+    pub fn rj_journal_read_only(journal: *const rj_journal) -> c_int;
+    pub fn rj_journal_max_json_depth(journal: *const rj_journal) -> usize;
 
     pub fn rj_run_id(run: *const rj_run) -> *const c_char;
     pub fn rj_run_session_id(run: *const rj_run) -> *const c_char;
@@ -208,6 +215,9 @@ extern "C" {
     pub fn rj_run_driver_pid(run: *const rj_run) -> i64;
     pub fn rj_run_driver_start_time(run: *const rj_run) -> i64;
     pub fn rj_run_driver_boot_id(run: *const rj_run) -> *const c_char;
+    pub fn rj_run_agent_spec_digest(run: *const rj_run) -> *const c_char;
+    pub fn rj_run_git_sha(run: *const rj_run) -> *const c_char;
+    pub fn rj_run_final_state_digest(run: *const rj_run) -> *const c_char;
     pub fn rj_run_free(run: *mut rj_run);
 
     pub fn rj_event_position(event: *const rj_event) -> i64;

@@ -77,6 +77,8 @@ impl RawNewRun {
             to_c_opt(run.run_id.as_deref(), "run id")?,
             to_c_opt(run.inputs.as_deref(), "inputs")?,
             to_c_opt(run.metadata.as_deref(), "metadata")?,
+            to_c_opt(run.agent_spec_digest.as_deref(), "agent spec digest")?,
+            to_c_opt(run.git_sha.as_deref(), "git sha")?,
         ];
         Ok(RawNewRun {
             raw: ffi::rj_new_run {
@@ -87,6 +89,8 @@ impl RawNewRun {
                 inputs_json: ptr_of(&strings[3]),
                 metadata_json: ptr_of(&strings[4]),
                 exclusive: run.exclusive as c_int,
+                agent_spec_digest: ptr_of(&strings[5]),
+                git_sha: ptr_of(&strings[6]),
             },
             _strings: strings,
         })
@@ -180,6 +184,16 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether it was opened with `Options::read_only`.
+    pub fn read_only(&self) -> bool {
+        unsafe { ffi::rj_journal_read_only(self.raw) != 0 }
+    }
+
+    /// Its JSON nesting limit, the default resolved.
+    pub fn max_json_depth(&self) -> usize {
+        unsafe { ffi::rj_journal_max_json_depth(self.raw) }
     }
 
     // ---- writing ----

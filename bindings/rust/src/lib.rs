@@ -50,6 +50,12 @@ pub fn abi_version() -> i32 {
     unsafe { ffi::rj_abi_version() }
 }
 
+/// The deepest JSON nesting the linked SQLite's JSON functions accept: the
+/// default and the ceiling of `Options::max_json_depth`.
+pub fn sqlite_json_max_depth() -> usize {
+    unsafe { ffi::rj_sqlite_json_max_depth() }
+}
+
 /// The SQLite version the library runs on.
 pub fn sqlite_version() -> String {
     unsafe { text::from_c(ffi::rj_sqlite_version()) }

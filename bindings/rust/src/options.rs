@@ -31,6 +31,8 @@ type IdGenerator = Box<dyn Fn() -> String + Send + Sync>;
 #[derive(Default)]
 pub struct Options {
     create_if_missing: Option<bool>,
+    read_only: bool,
+    max_json_depth: Option<usize>,
     durability: Durability,
     max_payload_bytes: Option<usize>,
     max_kind_bytes: Option<usize>,
@@ -49,6 +51,18 @@ impl Options {
     /// false: a missing or empty file is NotFound and nothing is written.
     pub fn create_if_missing(mut self, create: bool) -> Options {
         self.create_if_missing = Some(create);
+        self
+    }
+    /// Open for reading only: nothing is ever written, and every write
+    /// fails with ErrorCode::ReadOnly.
+    pub fn read_only(mut self, read_only: bool) -> Options {
+        self.read_only = read_only;
+        self
+    }
+    /// The deepest JSON nesting accepted (default: what SQLite's JSON
+    /// functions read, `runjournal::sqlite_json_max_depth()`).
+    pub fn max_json_depth(mut self, depth: usize) -> Options {
+        self.max_json_depth = Some(depth);
         self
     }
     pub fn durability(mut self, durability: Durability) -> Options {
@@ -153,6 +167,12 @@ impl Options {
         unsafe {
             if let Some(create) = self.create_if_missing {
                 check(ffi::rj_options_set_create_if_missing(raw, create as c_int))?;
+            }
+            if self.read_only {
+                check(ffi::rj_options_set_read_only(raw, 1))?;
+            }
+            if let Some(depth) = self.max_json_depth {
+                check(ffi::rj_options_set_max_json_depth(raw, depth))?;
             }
             check(ffi::rj_options_set_durability(raw, if self.durability == Durability::Normal { 1 } else { 0 }))?;
             if let Some(bytes) = self.max_payload_bytes {

@@ -129,6 +129,12 @@ pub struct Run {
     pub last_position: i64,
     /// driver_host, driver_pid, driver_start_time, driver_boot_id.
     pub driver: Option<Driver>,
+    /// The digest of the agent spec the run executes (from run_created).
+    pub agent_spec_digest: Option<String>,
+    /// The git commit it runs at (from run_created).
+    pub git_sha: Option<String>,
+    /// The digest of its final state (from run_completed).
+    pub final_state_digest: Option<String>,
 }
 
 impl Run {
@@ -167,6 +173,9 @@ impl Run {
             } else {
                 None
             },
+            agent_spec_digest: from_c_opt(ffi::rj_run_agent_spec_digest(raw)),
+            git_sha: from_c_opt(ffi::rj_run_git_sha(raw)),
+            final_state_digest: from_c_opt(ffi::rj_run_final_state_digest(raw)),
         }
     }
 
@@ -279,6 +288,10 @@ pub struct NewRun {
     pub metadata: Option<String>,
     /// Refuse with AlreadyRunning when the session has a live run.
     pub exclusive: bool,
+    /// Provenance, recorded in run_created: the agent spec's digest.
+    pub agent_spec_digest: Option<String>,
+    /// And the git commit the run executes at.
+    pub git_sha: Option<String>,
 }
 
 /// Options of one append.

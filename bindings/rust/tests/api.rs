@@ -81,6 +81,38 @@ fn errors_carry_their_code_and_message() {
 }
 
 #[test]
+fn a_read_only_journal_reads_and_refuses_writes() {
+    let dir = TempDir::new("read_only");
+    let path = dir.file("j.journal");
+    Journal::open(&path).unwrap().create_run(&run("s", "r")).unwrap();
+    let journal = Journal::open_with(&path, Options::new().read_only(true)).unwrap();
+    assert!(journal.read_only());
+    assert_eq!(journal.run("r").unwrap().unwrap().session_id, "s");
+    assert_eq!(journal.append("r", "tool_called", "{}").unwrap_err().code(), ErrorCode::ReadOnly);
+    assert_eq!(journal.create_run(&run("s", "r2")).unwrap_err().code(), ErrorCode::ReadOnly);
+    assert_eq!(journal.last_position().unwrap(), 1);
+}
+
+#[test]
+fn json_deeper_than_the_limit_is_refused() {
+    let dir = TempDir::new("depth");
+    let journal = Journal::open_with(dir.file("j.journal"), Options::new().max_json_depth(4)).unwrap();
+    assert_eq!(journal.max_json_depth(), 4);
+    assert!(sqlite_json_max_depth() >= 1000);
+    journal.create_run(&run("s", "r")).unwrap();
+    journal.append("r", "x", r#"{"a": [[{}]]}"#).unwrap();
+    let e = journal.append("r", "x", r#"{"a": [[[{}]]]}"#).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArgument);
+    assert!(e.message().contains("deeper than the limit of 4"), "{}", e);
+    let too_deep = Journal::open_with(dir.file("k.journal"), Options::new().max_json_depth(sqlite_json_max_depth() + 1));
+    assert_eq!(too_deep.unwrap_err().code(), ErrorCode::InvalidArgument);
+    // A key reused for another payload is not a retry.
+    let keyed = AppendOptions { idempotency_key: Some("k".into()), ..Default::default() };
+    journal.append_with("r", "x", r#"{"try": 1}"#, &keyed).unwrap();
+    assert_eq!(journal.append_with("r", "x", r#"{"try": 2}"#, &keyed).unwrap_err().code(), ErrorCode::Conflict);
+}
+
+#[test]
 fn hooks_pin_the_clock_and_the_ids() {
     let dir = TempDir::new("hooks");
     let now = Arc::new(AtomicI64::new(1_700_000_000_000));
