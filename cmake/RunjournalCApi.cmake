@@ -113,3 +113,14 @@ endif()
 if(RUNJOURNAL_PYTHON)
   add_subdirectory(bindings/python)
 endif()
+
+# ---- the bindings' benchmark: its native baselines ----
+# tools/bench_bindings.py runs this beside the Python and Rust bindings
+# (docs/performance.md, "Bindings").
+if(RUNJOURNAL_BUILD_TOOLS)
+  add_executable(runjournal_bench_native tools/bench_native.cpp tools/bench_raw.cpp)
+  set_target_properties(runjournal_bench_native PROPERTIES OUTPUT_NAME runjournal-bench-native
+    RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/tools")
+  target_link_libraries(runjournal_bench_native PRIVATE runjournal::runjournal SQLite::SQLite3)
+  runjournal_warnings(runjournal_bench_native)
+endif()

@@ -16,6 +16,8 @@ ctest --test-dir build --output-on-failure -j 2
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
 ./build/tools/runjournal-bench --quick --dir build/bench-smoke
+# The same for the bindings' benchmark (Python, Rust, their native baselines).
+/usr/bin/python3 tools/bench_bindings.py --quick --build build --dir build/bench-bindings-smoke
 # What a user gets: install + find_package, pkg-config, add_subdirectory, the .deb.
 bash tools/check_install.sh build
 
