@@ -27,20 +27,15 @@ fn main() {
                 } else {
                     ""
                 };
-                fail(&format!(
-                    "RUNJOURNAL_C_LIB_DIR is {}, but it holds no librunjournal_c.so{}",
-                    dir.display(),
-                    hint
-                ));
+                fail(&format!("RUNJOURNAL_C_LIB_DIR is {}, but it holds no librunjournal_c.so{}", dir.display(), hint));
             }
             (dir, "RUNJOURNAL_C_LIB_DIR")
         }
         _ => match pkg_config_libdir() {
             Ok(dir) => (dir, "pkg-config runjournal-c"),
-            Err(why) => fail(&format!(
-                "RUNJOURNAL_C_LIB_DIR is not set, and pkg-config did not find runjournal-c: {}",
-                why
-            )),
+            Err(why) => {
+                fail(&format!("RUNJOURNAL_C_LIB_DIR is not set, and pkg-config did not find runjournal-c: {}", why))
+            }
         },
     };
     println!("cargo:rustc-link-search=native={}", dir.display());
@@ -67,10 +62,7 @@ fn pkg_config_libdir() -> Result<PathBuf, String> {
     }
     let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if !has_library(&dir) {
-        return Err(format!(
-            "its libdir {} holds no librunjournal_c.so",
-            dir.display()
-        ));
+        return Err(format!("its libdir {} holds no librunjournal_c.so", dir.display()));
     }
     Ok(dir)
 }

@@ -65,7 +65,9 @@
  *   `struct_size`, which the caller sets to sizeof the struct as it compiled
  *   it; later versions append fields, and a library reads only the fields
  *   that fit in struct_size, taking the default for the others. A zeroed
- *   struct with struct_size set means every default.
+ *   struct with struct_size set means every default. (A library older than
+ *   the caller's header reads only the fields it knows: check
+ *   rj_version() before relying on a field added later.)
  * - Structs the library fills (reports) also begin with struct_size: the
  *   library writes only the fields that fit.
  * - Handles are opaque: their layout is no part of the ABI.
@@ -499,7 +501,8 @@ RJ_API rj_status rj_stats(rj_journal* journal, char** out);
  * aborts the call with RJ_ABORTED. */
 typedef int (*rj_line_fn)(void* user, const char* line, size_t length);
 /* Fills buffer with up to capacity bytes of input and returns how many; 0
- * at the end of the input; negative aborts the call with RJ_ABORTED. */
+ * at the end of the input; negative aborts the call with RJ_ABORTED (more
+ * than capacity is RJ_INVALID_ARGUMENT). */
 typedef ptrdiff_t (*rj_read_fn)(void* user, char* buffer, size_t capacity);
 
 /* Every run (or only `run_id`, NULL for all; RJ_NOT_FOUND when it is absent)

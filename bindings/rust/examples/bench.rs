@@ -22,7 +22,9 @@ fn main() {
         let _ = std::fs::remove_file(format!("{}{}", path, suffix));
     }
     let journal = Journal::open_with(path, Options::new().durability(durability)).unwrap();
-    journal.create_run(&NewRun { session_id: "bench".into(), run_id: Some("r0".into()), ..Default::default() }).unwrap();
+    journal
+        .create_run(&NewRun { session_id: "bench".into(), run_id: Some("r0".into()), ..Default::default() })
+        .unwrap();
     // What a Rust host hands over: its payload already serialized.
     let payload = r#"{"tool_name":"search","args":{"query":"quarterly report","limit":10}}"#;
     let start = Instant::now();

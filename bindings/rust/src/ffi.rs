@@ -352,8 +352,11 @@ extern "C" {
     ) -> rj_status;
     pub fn rj_parse_cutoff(text: *const c_char, now_ms: i64, out: *mut i64) -> rj_status;
 
-    pub fn rj_recover(journal: *mut rj_journal, include_interrupted: c_int, out: *mut *mut rj_recovered_list)
-        -> rj_status;
+    pub fn rj_recover(
+        journal: *mut rj_journal,
+        include_interrupted: c_int,
+        out: *mut *mut rj_recovered_list,
+    ) -> rj_status;
     pub fn rj_recovered_list_count(list: *const rj_recovered_list) -> usize;
     pub fn rj_recovered_list_run(list: *const rj_recovered_list, index: usize) -> *const rj_run;
     pub fn rj_recovered_list_checkpoint(list: *const rj_recovered_list, index: usize) -> *const rj_checkpoint;

@@ -293,7 +293,13 @@ impl Journal {
 
     /// Every event of a run in seq order, read a page at a time.
     pub fn events(&self, run_id: &str) -> Events<'_> {
-        Events { journal: self, source: Source::Run(run_id.to_string(), 1), page: Vec::new(), done: false, page_size: 1000 }
+        Events {
+            journal: self,
+            source: Source::Run(run_id.to_string(), 1),
+            page: Vec::new(),
+            done: false,
+            page_size: 1000,
+        }
     }
 
     /// Up to `limit` events with position > `after_position`.
@@ -356,10 +362,8 @@ impl Journal {
     /// `progress` is called now and then with (done, total) events.
     pub fn rebuild_with_progress(&self, progress: Option<&mut dyn FnMut(i64, i64)>) -> Result<RebuildReport> {
         let mut ctx = Progress { progress, trouble: Trouble::default() };
-        let mut out = ffi::rj_rebuild_report {
-            struct_size: std::mem::size_of::<ffi::rj_rebuild_report>(),
-            ..Default::default()
-        };
+        let mut out =
+            ffi::rj_rebuild_report { struct_size: std::mem::size_of::<ffi::rj_rebuild_report>(), ..Default::default() };
         let status = unsafe {
             ffi::rj_rebuild(self.raw, callback::progress_fn(&ctx), &mut ctx as *mut Progress as *mut c_void, &mut out)
         };
@@ -464,10 +468,8 @@ impl Journal {
     /// Imports JSON Lines records read from `input`: all or nothing.
     pub fn import_records(&self, input: &mut dyn Read) -> Result<ImportReport> {
         let mut ctx = Import { input, progress: Progress { progress: None, trouble: Trouble::default() } };
-        let mut out = ffi::rj_import_report {
-            struct_size: std::mem::size_of::<ffi::rj_import_report>(),
-            ..Default::default()
-        };
+        let mut out =
+            ffi::rj_import_report { struct_size: std::mem::size_of::<ffi::rj_import_report>(), ..Default::default() };
         let status = unsafe {
             ffi::rj_import(
                 self.raw,
@@ -500,10 +502,8 @@ impl Journal {
             archive_path: ptr_of(&archive),
             runs_per_transaction: options.runs_per_transaction,
         };
-        let mut out = ffi::rj_prune_report {
-            struct_size: std::mem::size_of::<ffi::rj_prune_report>(),
-            ..Default::default()
-        };
+        let mut out =
+            ffi::rj_prune_report { struct_size: std::mem::size_of::<ffi::rj_prune_report>(), ..Default::default() };
         check(unsafe { ffi::rj_prune(self.raw, &raw, None, ptr::null_mut(), &mut out) })?;
         Ok(PruneReport { runs: out.runs, events: out.events, pages_freed: out.pages_freed })
     }
@@ -582,7 +582,15 @@ impl Journal {
         let message = to_c_opt(message, "message")?;
         let mut out = ptr::null_mut();
         check(unsafe {
-            ffi::rj_finish(self.raw, run_id.as_ptr(), outcome, ptr_of(&text), ptr_of(&outputs), ptr_of(&message), &mut out)
+            ffi::rj_finish(
+                self.raw,
+                run_id.as_ptr(),
+                outcome,
+                ptr_of(&text),
+                ptr_of(&outputs),
+                ptr_of(&message),
+                &mut out,
+            )
         })?;
         Ok(unsafe { Run::take(out) }.expect("finish returned no run"))
     }

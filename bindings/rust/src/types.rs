@@ -315,7 +315,12 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(run_id: &str, kind: &str, payload: &str) -> NewEvent {
-        NewEvent { run_id: run_id.into(), kind: kind.into(), payload: Some(payload.into()), options: Default::default() }
+        NewEvent {
+            run_id: run_id.into(),
+            kind: kind.into(),
+            payload: Some(payload.into()),
+            options: Default::default(),
+        }
     }
 }
 

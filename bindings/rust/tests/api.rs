@@ -27,7 +27,8 @@ fn a_journal_is_send_and_sync_and_threads_share_it() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Journal>();
     let dir = TempDir::new("threads");
-    let journal = Arc::new(Journal::open_with(dir.file("j.journal"), Options::new().durability(Durability::Normal)).unwrap());
+    let journal =
+        Arc::new(Journal::open_with(dir.file("j.journal"), Options::new().durability(Durability::Normal)).unwrap());
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let journal = Arc::clone(&journal);
@@ -74,7 +75,10 @@ fn errors_carry_their_code_and_message() {
     let stale = AppendOptions { expected_seq: Some(0), ..Default::default() };
     assert_eq!(journal.append_with("r1", "step_started", "{}", &stale).unwrap_err().code(), ErrorCode::Conflict);
     let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
-    assert_eq!(journal.sql_with(endless, Some(Duration::from_millis(50)), None).unwrap_err().code(), ErrorCode::TimedOut);
+    assert_eq!(
+        journal.sql_with(endless, Some(Duration::from_millis(50)), None).unwrap_err().code(),
+        ErrorCode::TimedOut
+    );
     assert_eq!(journal.sql("DELETE FROM events").unwrap_err().code(), ErrorCode::InvalidArgument);
     assert_eq!("running".parse::<RunStatus>().unwrap_err().code(), ErrorCode::InvalidArgument);
     assert_eq!(journal.last_position().unwrap(), 1); // every refusal wrote nothing
@@ -104,7 +108,8 @@ fn json_deeper_than_the_limit_is_refused() {
     let e = journal.append("r", "x", r#"{"a": [[[{}]]]}"#).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidArgument);
     assert!(e.message().contains("deeper than the limit of 4"), "{}", e);
-    let too_deep = Journal::open_with(dir.file("k.journal"), Options::new().max_json_depth(sqlite_json_max_depth() + 1));
+    let too_deep =
+        Journal::open_with(dir.file("k.journal"), Options::new().max_json_depth(sqlite_json_max_depth() + 1));
     assert_eq!(too_deep.unwrap_err().code(), ErrorCode::InvalidArgument);
     // A key reused for another payload is not a retry.
     let keyed = AppendOptions { idempotency_key: Some("k".into()), ..Default::default() };
@@ -131,9 +136,13 @@ fn hooks_pin_the_clock_and_the_ids() {
     assert_eq!(created.run_id, "run-pinned");
     assert_eq!(created.created_at_ms, 1_700_000_000_000);
     assert_eq!(journal.append("run-pinned", "x", "{}").unwrap().ts_ms, 1_700_000_000_001);
-    assert_eq!(journal.append("run-pinned", "a_kind_over_sixteen", "{}").unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert_eq!(
+        journal.append("run-pinned", "a_kind_over_sixteen", "{}").unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
 
-    let panicking = Journal::open_with(dir.file("k.journal"), Options::new().id_generator(|| panic!("no ids today"))).unwrap();
+    let panicking =
+        Journal::open_with(dir.file("k.journal"), Options::new().id_generator(|| panic!("no ids today"))).unwrap();
     let e = panicking.create_run(&NewRun { session_id: "s".into(), ..Default::default() }).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Aborted);
     assert_eq!(panicking.last_position().unwrap(), 0);
@@ -148,19 +157,32 @@ fn batches_are_all_or_nothing_and_name_the_bad_event() {
         .append_batch(&[
             NewEvent::new("r2", "run_created", r#"{"session_id": "s2"}"#),
             NewEvent::new("r1", "tool_called", "{}"),
-            NewEvent { options: AppendOptions { idempotency_key: Some("k".into()), ..Default::default() }, ..NewEvent::new("r2", "step_started", "{}") },
+            NewEvent {
+                options: AppendOptions { idempotency_key: Some("k".into()), ..Default::default() },
+                ..NewEvent::new("r2", "step_started", "{}")
+            },
         ])
         .unwrap();
-    assert_eq!(written.iter().map(|e| (e.run_id.as_str(), e.seq)).collect::<Vec<_>>(), [("r2", 1), ("r1", 2), ("r2", 2)]);
+    assert_eq!(
+        written.iter().map(|e| (e.run_id.as_str(), e.seq)).collect::<Vec<_>>(),
+        [("r2", 1), ("r1", 2), ("r2", 2)]
+    );
     assert_eq!(written[2].idempotency_key.as_deref(), Some("k"));
     let e = journal
-        .append_batch(&[NewEvent::new("r1", "a", "{}"), NewEvent::new("r1", "b", "{}"), NewEvent::new("nope", "c", "{}")])
+        .append_batch(&[
+            NewEvent::new("r1", "a", "{}"),
+            NewEvent::new("r1", "b", "{}"),
+            NewEvent::new("nope", "c", "{}"),
+        ])
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
     assert_eq!(e.batch_index(), Some(2));
     assert_eq!(journal.last_position().unwrap(), 4);
 
-    let mut chunks = vec![vec![NewEvent::new("r1", "a", "{}")], vec![NewEvent::new("r1", "b", "{}"), NewEvent::new("r2", "c", "{}")]];
+    let mut chunks = vec![
+        vec![NewEvent::new("r1", "a", "{}")],
+        vec![NewEvent::new("r1", "b", "{}"), NewEvent::new("r2", "c", "{}")],
+    ];
     chunks.reverse();
     let chunked = journal.append_batch_chunked(|| chunks.pop()).unwrap();
     assert_eq!(chunked.len(), 3);
@@ -209,15 +231,30 @@ fn follow_sees_events_that_land_while_it_waits() {
     };
     let mut seen = Vec::new();
     journal
-        .follow(0, Duration::from_millis(5), |e| {
-            seen.push(e.seq);
-            seen.len() < 4
-        }, || true)
+        .follow(
+            0,
+            Duration::from_millis(5),
+            |e| {
+                seen.push(e.seq);
+                seen.len() < 4
+            },
+            || true,
+        )
         .unwrap();
     writer.join().unwrap();
     assert_eq!(seen, [1, 2, 3, 4]);
     let mut polls = 0;
-    journal.follow(4, Duration::from_millis(1), |_| true, || { polls += 1; polls < 3 }).unwrap();
+    journal
+        .follow(
+            4,
+            Duration::from_millis(1),
+            |_| true,
+            || {
+                polls += 1;
+                polls < 3
+            },
+        )
+        .unwrap();
     assert_eq!(polls, 3);
 }
 
@@ -280,7 +317,9 @@ fn export_import_and_prune_move_whole_runs() {
     let dir = TempDir::new("records");
     let journal = Journal::open(dir.file("j.journal")).unwrap();
     journal.create_run(&run("s", "done")).unwrap();
-    journal.finish("done", &ExecutionResult::Ok { result_text: Some("ok".into()), outputs: Some(r#"{"n": 1}"#.into()) }).unwrap();
+    journal
+        .finish("done", &ExecutionResult::Ok { result_text: Some("ok".into()), outputs: Some(r#"{"n": 1}"#.into()) })
+        .unwrap();
     journal.create_run(&run("s2", "live")).unwrap();
     let mut one = Vec::new();
     journal.export(Some("done"), &mut one).unwrap();
@@ -308,7 +347,11 @@ fn export_import_and_prune_move_whole_runs() {
     assert!(bad.message().contains("line 1"));
 
     let pruned = journal
-        .prune(&PruneOptions { finished_before_ms: i64::MAX, archive: Some(dir.file("archive.jsonl")), runs_per_transaction: 0 })
+        .prune(&PruneOptions {
+            finished_before_ms: i64::MAX,
+            archive: Some(dir.file("archive.jsonl")),
+            runs_per_transaction: 0,
+        })
         .unwrap();
     assert_eq!((pruned.runs, pruned.events), (1, 2));
     assert!(journal.run("done").unwrap().is_none());

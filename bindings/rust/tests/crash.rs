@@ -18,7 +18,12 @@ const RUN: &str = "crash-run";
 fn child(path: &str) {
     let journal = Journal::open(path).unwrap();
     journal
-        .create_run(&NewRun { session_id: "agent".into(), prompt: "long task".into(), run_id: Some(RUN.into()), ..Default::default() })
+        .create_run(&NewRun {
+            session_id: "agent".into(),
+            prompt: "long task".into(),
+            run_id: Some(RUN.into()),
+            ..Default::default()
+        })
         .unwrap();
     journal.append(RUN, "run_started", "{}").unwrap();
     for step in 1..=3 {
@@ -36,12 +41,8 @@ fn child(path: &str) {
 fn parent() {
     let dir = common::TempDir::new("crash");
     let path = dir.file("crash.journal");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg("child")
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(std::env::current_exe().unwrap()).arg("child").arg(&path).stdout(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "ready", "the child did not get ready");

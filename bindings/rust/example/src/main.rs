@@ -71,18 +71,22 @@ fn host(dir: &str) -> runjournal::Result<bool> {
     let second = reserve(&journal, "s1", "write the docs")?;
     let canceller = {
         let journal = Arc::clone(&journal);
-        std::thread::spawn(move || journal.cancel_if_live(&first, None).and_then(|stale| {
-            let current = journal.current_run("s1")?.expect("a current run");
-            Ok((stale, journal.cancel_if_live(&current.run_id, Some("cancelled by host"))?))
-        }))
+        std::thread::spawn(move || {
+            journal.cancel_if_live(&first, None).and_then(|stale| {
+                let current = journal.current_run("s1")?.expect("a current run");
+                Ok((stale, journal.cancel_if_live(&current.run_id, Some("cancelled by host"))?))
+            })
+        })
     };
     let (stale, cancelled) = canceller.join().expect("the canceller thread")?;
     check("cancelling a finished run does nothing", !stale);
     check("the current run was cancelled", cancelled);
     let late = journal.append(&second, "tool_called", r#"{"tool_name": "late"}"#)?;
     let second_run = journal.run(&second)?.expect("the second run");
-    check("a late event is recorded but the run stays cancelled",
-          second_run.status == RunStatus::Cancelled && second_run.last_seq == late.seq);
+    check(
+        "a late event is recorded but the run stays cancelled",
+        second_run.status == RunStatus::Cancelled && second_run.last_seq == late.seq,
+    );
 
     // 3. A worker process killed mid-run; the host recovers its run.
     let mut child = Command::new(std::env::current_exe().expect("this program"))
@@ -103,7 +107,8 @@ fn host(dir: &str) -> runjournal::Result<bool> {
     check("with its last checkpoint", checkpoint.as_ref().map(|c| c.checkpoint_id.as_str()) == Some("cp-2"));
     restarted.resume_run(&crashed, r#"{"from_checkpoint": "cp-2"}"#, &Default::default())?;
     work(&restarted, &crashed, 3..=4)?;
-    let resumed = restarted.finish(&crashed, &ExecutionResult::Ok { result_text: Some("refactored".into()), outputs: None })?;
+    let resumed =
+        restarted.finish(&crashed, &ExecutionResult::Ok { result_text: Some("refactored".into()), outputs: None })?;
     check("the resumed run completed", resumed.status == RunStatus::Completed);
     check("nothing is left to recover", restarted.recover(true)?.is_empty());
     check("the journal verifies", restarted.verify()?.ok());

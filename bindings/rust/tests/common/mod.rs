@@ -18,12 +18,8 @@ impl TempDir {
     pub fn new(name: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let base = std::env::var_os("RUNJOURNAL_TEST_TMP").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-        let path = base.join(format!(
-            "rust-{}-{}-{}",
-            name,
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
+        let path =
+            base.join(format!("rust-{}-{}-{}", name, std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create the test directory");
         TempDir { path }

@@ -7,7 +7,8 @@ use runjournal::{Journal, NewRun, RunStatus};
 fn example(path: &str) -> Result<bool, runjournal::Error> {
     // ---- README: Rust ----
     let journal = Journal::open(path)?;
-    let run = journal.create_run(&NewRun { session_id: "s1".into(), prompt: "fix tests".into(), ..Default::default() })?;
+    let run =
+        journal.create_run(&NewRun { session_id: "s1".into(), prompt: "fix tests".into(), ..Default::default() })?;
     journal.append(&run.run_id, "tool_called", r#"{"tool_name": "search"}"#)?;
     journal.append(&run.run_id, "run_completed", r#"{"result_text": "done"}"#)?;
     let now = journal.run(&run.run_id)?.expect("the run"); // now.status == RunStatus::Completed
