@@ -61,14 +61,17 @@ def test_close_waits_for_calls_in_flight_on_other_threads(path):
     journal = runjournal.Journal.open(path)
     journal.create_run("s", run_id="r")
     seen = []
+    following = threading.Event()
 
     def follow():
         for event in journal.follow(0, poll_ms=5):
             seen.append(event.seq)
+            following.set()
 
     follower = threading.Thread(target=follow)
     follower.start()
-    time.sleep(0.05)
+    assert following.wait(timeout=30)
+    time.sleep(0.05)  # the follower is waiting inside the library now
     journal.close()  # the follow stops at its next poll; close waits for it
     follower.join(timeout=5)
     assert not follower.is_alive()
