@@ -53,6 +53,11 @@ from .types import (
 for _code, _cls in _BY_CODE.items():
     _cls.status = _runjournal.status_name(_code)
 _runjournal._register_errors(dict(_BY_CODE), Error)
+# The extension makes the append path's Event itself, with the package's codecs.
+from .journal import _dumps as _package_dumps  # noqa: E402
+from .types import _loads as _package_loads  # noqa: E402
+
+_runjournal._register_types(Event, _package_dumps, _package_loads)
 del _code, _cls
 
 ABI_VERSION: int = _runjournal.ABI_VERSION

@@ -50,6 +50,24 @@ static PyObject* register_errors(PyObject* self, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+PyObject* rjpy_event_class;
+PyObject* rjpy_dumps;
+PyObject* rjpy_loads;
+
+static PyObject* register_types(PyObject* self, PyObject* args) {
+  (void)self;
+  PyObject *event, *dumps, *loads;
+  if (!PyArg_ParseTuple(args, "O!OO", &PyType_Type, &event, &dumps, &loads)) return NULL;
+  if (!PyType_IsSubtype((PyTypeObject*)event, &PyTuple_Type)) {
+    PyErr_SetString(PyExc_TypeError, "Event must be a tuple type");
+    return NULL;
+  }
+  Py_XSETREF(rjpy_event_class, Py_NewRef(event));
+  Py_XSETREF(rjpy_dumps, Py_NewRef(dumps));
+  Py_XSETREF(rjpy_loads, Py_NewRef(loads));
+  Py_RETURN_NONE;
+}
+
 static PyObject* version(PyObject* self, PyObject* unused) {
   (void)self;
   (void)unused;
@@ -173,6 +191,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"_register_errors", register_errors, METH_VARARGS, "Registers the exception class of each status."},
+    {"_register_types", register_types, METH_VARARGS, "Registers runjournal.Event and the JSON codecs."},
     {"version", version, METH_NOARGS, "The library's version."},
     {"abi_version", abi_version, METH_NOARGS, "The C ABI version of the linked library."},
     {"sqlite_version", sqlite_version, METH_NOARGS, "The SQLite version the library runs on."},

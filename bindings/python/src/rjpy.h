@@ -40,9 +40,18 @@ PyObject* rjpy_raise(rj_status status);
 /* Raises runjournal.Error (or the class for `status`) with `message`. */
 PyObject* rjpy_raise_message(rj_status status, const char* message);
 
+/* ---- the package's own types and codecs (module.c), registered at import:
+ * runjournal.Event, and the json dumps/loads the package uses ---- */
+extern PyObject* rjpy_event_class;
+extern PyObject* rjpy_dumps;
+extern PyObject* rjpy_loads;
+
 /* ---- values (values.c): new references, NULL with an exception set ---- */
 PyObject* rjpy_run(const rj_run* run);
 PyObject* rjpy_event(const rj_event* event);
+/* The event as a runjournal.Event, its payload decoded (the append path:
+ * one object made in C instead of a tuple and then an Event). */
+PyObject* rjpy_event_object(const rj_event* event);
 PyObject* rjpy_checkpoint(const rj_checkpoint* checkpoint);
 /* These take the list and free it, whatever happens. */
 PyObject* rjpy_run_list(rj_run_list* list);

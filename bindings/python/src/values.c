@@ -39,6 +39,31 @@ PyObject* rjpy_event(const rj_event* event) {
                        rj_event_payload_json(event), rj_event_idempotency_key(event));
 }
 
+PyObject* rjpy_event_object(const rj_event* event) {
+  if (rjpy_event_class == NULL || rjpy_loads == NULL) {
+    PyErr_SetString(PyExc_RuntimeError, "runjournal's types are not registered");
+    return NULL;
+  }
+  const char* text = rj_event_payload_json(event);
+  PyObject* str = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "strict");
+  PyObject* payload = str ? PyObject_CallOneArg(rjpy_loads, str) : NULL;
+  Py_XDECREF(str);
+  if (payload == NULL) return NULL;
+  const char* key = rj_event_idempotency_key(event);
+  PyObject* fields = Py_BuildValue("(LsLLsNz)", (long long)rj_event_position(event), rj_event_run_id(event),
+                                   (long long)rj_event_seq(event), (long long)rj_event_ts_ms(event),
+                                   rj_event_kind(event), payload, key);
+  if (fields == NULL) return NULL;
+  /* tuple.__new__(Event, fields): what a NamedTuple's __new__ does, without
+   * running Python code. */
+  PyObject* args = PyTuple_Pack(1, fields);
+  Py_DECREF(fields);
+  if (args == NULL) return NULL;
+  PyObject* out = PyTuple_Type.tp_new((PyTypeObject*)rjpy_event_class, args, NULL);
+  Py_DECREF(args);
+  return out;
+}
+
 PyObject* rjpy_checkpoint(const rj_checkpoint* checkpoint) {
   if (checkpoint == NULL) Py_RETURN_NONE;
   return Py_BuildValue("(sss)", rj_checkpoint_id(checkpoint), rj_checkpoint_state_json(checkpoint),
