@@ -24,7 +24,13 @@ packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-d
 if [ "$demo" -eq 0 ]; then
   packages+=(doctest-dev
              dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
-             clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+             clang libclang-rt-14-dev   # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+             python3-dev python3-pytest)  # the Python package (bindings/python) and its suite
+  # The Rust bindings (bindings/rust) need cargo: Debian's, unless one is
+  # already there (a rustup toolchain on PATH or in ~/.cargo/bin serves too).
+  if ! command -v cargo >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
+    packages+=(cargo)
+  fi
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -43,7 +49,8 @@ build_dir=$1
 shift
 if [ "$demo" -eq 1 ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-    -DRUNJOURNAL_BUILD_TESTS=OFF -DRUNJOURNAL_BUILD_EXAMPLES=OFF -DRUNJOURNAL_INSTALL=OFF "$@" >/dev/null
+    -DRUNJOURNAL_BUILD_TESTS=OFF -DRUNJOURNAL_BUILD_EXAMPLES=OFF -DRUNJOURNAL_INSTALL=OFF \
+    -DRUNJOURNAL_C_API=OFF -DRUNJOURNAL_PYTHON=OFF "$@" >/dev/null
   cmake --build "$build_dir" -j 2 --target runjournal_demo
   exit 0
 fi
