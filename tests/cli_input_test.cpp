@@ -56,8 +56,10 @@ TEST_SUITE("cli: option values") {
         {{"append", cli.db(), "r1", "x", "--expect-seq", "-1"}, "a seq"},
         {{"append", cli.db(), "r1", "x", "--expect-seq", "abc"}, "a seq"},
     };
-    for (const auto& [args, wanted] : cases) {
-      INFO(args[0] << " " << args.back());
+    for (const auto& bad : cases) {
+      const auto& [args, wanted] = bad;
+      const std::string named = args[0] + " " + args.back();  // INFO's lambda cannot capture a binding on clang 14
+      INFO(named);
       const CliResult r = cli.run(args);
       CHECK(r.exit_code == 2);
       CHECK(is_one_error_line(r.err));

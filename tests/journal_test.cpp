@@ -391,8 +391,12 @@ TEST_CASE("an idempotency key reused for another kind or payload is a Conflict n
   const Event original = j.append("r", "tool_called", {{"try", 1}}, {.idempotency_key = "k1"});
   const Files files = files_of(path);
   const State before = state_of(j);
-  for (const auto& [kind, payload] : std::vector<std::pair<std::string, json>>{
+  // Plain references, not a structured binding: doctest's INFO captures in a
+  // lambda, and clang 14 cannot capture a structured binding.
+  for (const auto& reuse : std::vector<std::pair<std::string, json>>{
            {"tool_called", {{"try", 2}}}, {"tool_result", {{"try", 1}}}, {"tool_called", json::object()}}) {
+    const std::string& kind = reuse.first;
+    const json& payload = reuse.second;
     INFO(kind << " " << payload.dump());
     try {
       j.append("r", kind, payload, {.idempotency_key = "k1"});

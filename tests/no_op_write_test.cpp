@@ -79,7 +79,8 @@ TEST_CASE("refused and idempotent writes leave the file as it was even when the 
       {"a cancel of a run that is not current", [&] { j.cancel_if_live("ghost"); }},
   };
   for (const auto& [what, call] : no_ops) {
-    INFO(what);
+    const std::string what_name(what);  // INFO's lambda cannot capture a binding on clang 14
+    INFO(what_name);
     std::this_thread::sleep_for(std::chrono::milliseconds(3));  // the lease is due
     const Files before = files_of(path);
     (void)code_of(call);
