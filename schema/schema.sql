@@ -66,7 +66,10 @@ CREATE TABLE runs (
   -- Added by migrations/0005_run_provenance.sql.
   agent_spec_digest TEXT,            -- run_created's agent_spec_digest: the digest of the agent spec the run executes, or NULL
   git_sha TEXT,                      -- run_created's git_sha: the commit the run executes at, or NULL
-  final_state_digest TEXT            -- run_completed's final_state_digest: the digest of the agent's final state, or NULL
+  final_state_digest TEXT,           -- run_completed's final_state_digest: the digest of the agent's final state, or NULL
+  -- Added by migrations/0007_run_lineage.sql.
+  forked_from_run TEXT,              -- a fork's source run (Journal::fork), from its run_created; NULL for other runs
+  forked_from_seq INTEGER            -- the source's seq up to which the fork's events are copies of the source's
 );
 
 -- Runs in creation order (listing and paging).

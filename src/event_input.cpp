@@ -27,7 +27,13 @@ struct Fields {
   const AppendOptions& options;
 };
 
-PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options& options, std::int64_t ts_ms) {
+// Whether a run_created / run_resumed without a driver gets this Journal's:
+// yes for what a caller appends now, no for history copied as it was (an
+// import, a fork's copied events).
+enum class Driverless { AddOurs, KeepAsIs };
+
+PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options& options, std::int64_t ts_ms,
+                      Driverless driverless = Driverless::AddOurs) {
   require_id(event.run_id, "run id");
   if (event.kind.empty()) throw Error(ErrorCode::InvalidArgument, "event kind is empty");
   if (event.kind.size() > options.max_kind_bytes) {
@@ -64,7 +70,7 @@ PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options
   // payload is stored, so the event carries it atomically. The size limit is
   // on what the caller wrote: the driver the library adds must not push a
   // payload over it (its size varies with the host name).
-  const bool add_driver = needs_driver(event.kind, payload);
+  const bool add_driver = driverless == Driverless::AddOurs && needs_driver(event.kind, payload);
   const std::size_t max_depth = options.max_json_depth.value_or(kMaxStoredDepth);
   std::size_t caller_bytes = 0;
   if (add_driver) {
@@ -110,6 +116,12 @@ PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, 
 PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms) {
   nlohmann::json payload = std::move(event.payload);
   return prepare({event.run_id, event.kind, event.options}, std::move(payload), options, ts_ms);
+}
+
+PreparedEvent prepare_copied_event(NewEvent&& event, const Options& options, std::int64_t ts_ms) {
+  nlohmann::json payload = std::move(event.payload);
+  return prepare({event.run_id, event.kind, event.options}, std::move(payload), options, ts_ms,
+                 Driverless::KeepAsIs);
 }
 
 }  // namespace runjournal::detail

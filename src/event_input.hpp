@@ -26,6 +26,10 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
 // The same, taking the caller's payload instead of copying it.
 PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms);
+// The same for an event of history copied as it was (an import, a fork):
+// every check, but a run_created or run_resumed without a "driver" stays
+// without one.
+PreparedEvent prepare_copied_event(NewEvent&& event, const Options& options, std::int64_t ts_ms);
 // The same for one event given by its parts (no NewEvent copy of the payload).
 PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                             const AppendOptions& append_options, const Options& options, std::int64_t ts_ms);

@@ -32,7 +32,7 @@ std::string_view version() noexcept { return RUNJOURNAL_VERSION; }
 
 std::string_view sqlite_version() noexcept { return sqlite3_libversion(); }
 
-namespace {
+namespace detail {
 
 // "run-" + a random (version 4, variant 1) UUID.
 std::string random_run_id() {
@@ -46,7 +46,7 @@ std::string random_run_id() {
                      lo >> 48, lo & 0xFFFFFFFFFFFFULL);
 }
 
-}  // namespace
+}  // namespace detail
 
 Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Journal::Journal(Journal&&) noexcept = default;
@@ -81,7 +81,7 @@ bool Journal::read_only() const noexcept { return impl_->writer == nullptr; }
 Run Journal::create_run(const NewRun& run) {
   const std::string run_id = run.run_id ? *run.run_id
                              : impl_->options.id_generator ? impl_->options.id_generator()
-                                                           : random_run_id();
+                                                           : detail::random_run_id();
   detail::require_id(run.session_id, "session id");
   detail::require_utf8(run.prompt, "prompt");
   detail::require_caller_json(run.inputs, "inputs", impl_->options, 1);

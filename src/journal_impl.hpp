@@ -25,6 +25,12 @@
 #include "writer.hpp"
 
 namespace runjournal {
+namespace detail {
+
+// "run-" + a random (version 4, variant 1) UUID: a run's id by default.
+std::string random_run_id();
+
+}  // namespace detail
 
 struct Journal::Impl {
   std::filesystem::path path;

@@ -60,6 +60,12 @@ class FieldReader {
     }
     return optional_string(field);
   }
+  std::optional<std::int64_t> late_optional_integer(const char* field) const {
+    if (!object_.contains(field)) {
+      return std::nullopt;
+    }
+    return optional_integer(field);
+  }
 
   std::int64_t integer(const char* field) const {
     const nlohmann::json& v = value(field);
@@ -150,6 +156,8 @@ nlohmann::json to_json(const Run& run) {
       {"agent_spec_digest", or_null(run.agent_spec_digest)},
       {"git_sha", or_null(run.git_sha)},
       {"final_state_digest", or_null(run.final_state_digest)},
+      {"forked_from_run", or_null(run.forked_from_run)},
+      {"forked_from_seq", or_null(run.forked_from_seq)},
   };
 }
 
@@ -203,6 +211,8 @@ Run run_from_json(const nlohmann::json& json) {
   run.agent_spec_digest = in.late_optional_string("agent_spec_digest");
   run.git_sha = in.late_optional_string("git_sha");
   run.final_state_digest = in.late_optional_string("final_state_digest");
+  run.forked_from_run = in.late_optional_string("forked_from_run");
+  run.forked_from_seq = in.late_optional_integer("forked_from_seq");
   return run;
 }
 

@@ -7,6 +7,7 @@
 #include "projector.hpp"
 
 #include <array>
+#include <cstdint>
 #include <utility>
 
 #include <fmt/format.h>
@@ -106,6 +107,17 @@ Run created_run(const EventView& event) {
   run.driver = driver_from_payload(payload);
   run.agent_spec_digest = string_field(payload, "agent_spec_digest");
   run.git_sha = string_field(payload, "git_sha");
+  // A fork names its source and how much of it it copied (Journal::fork).
+  if (auto source = string_field(payload, "forked_from_run")) {
+    auto seq = payload.find("forked_from_seq");
+    // A seq is a positive integer (parsed ones are unsigned); anything else
+    // is no lineage, and the event still replays.
+    if (seq != payload.end() && seq->is_number_unsigned() && seq->get<std::uint64_t>() >= 1 &&
+        seq->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+      run.forked_from_seq = static_cast<std::int64_t>(seq->get<std::uint64_t>());
+      run.forked_from_run = std::move(source);
+    }
+  }
   run.status = RunStatus::Created;
   run.created_at_ms = event.ts_ms;
   run.first_position = event.position;
@@ -137,8 +149,14 @@ void apply_live(Run& run, KindClass kind_class, const EventView& event) {
       return;
     case KindClass::RunResumed: {
       // The resumer drives the run from now on, whatever its status; a
-      // run_resumed without a (valid) driver leaves the old one.
-      if (auto driver = driver_from_payload(parse_payload(event.payload))) run.driver = std::move(driver);
+      // run_resumed without a (valid) driver leaves the old one. In a fork,
+      // the events up to forked_from_seq are copies of the source's: their
+      // resumers drove the source, while the fork is driven by whoever
+      // forked it (its run_created's driver).
+      const bool copied = run.forked_from_seq && event.seq <= *run.forked_from_seq;
+      if (auto driver = driver_from_payload(parse_payload(event.payload)); driver && !copied) {
+        run.driver = std::move(driver);
+      }
       if (interrupted) run.status = RunStatus::Executing;
       return;
     }

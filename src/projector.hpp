@@ -21,7 +21,10 @@ namespace runjournal::detail {
 // 3: status_reason describes the current status only (cleared when the run
 //    leaves interrupted or cancelled); runs carry agent_spec_digest, git_sha
 //    and final_state_digest (migration 0005).
-inline constexpr std::int64_t kProjectorVersion = 3;
+// 4: runs carry a fork's lineage, forked_from_run and forked_from_seq
+//    (migration 0007), and a fork's copied run_resumed events do not make
+//    the source's drivers the fork's.
+inline constexpr std::int64_t kProjectorVersion = 4;
 
 // What a kind means to the projector. Kind names are open (a host may record
 // any kind), so an unknown name is Other, not an error.

@@ -203,8 +203,9 @@ ImportReport Journal::import_records(std::istream& in, const Progress& progress)
     for (const Event& e : record.events) {
       try {
         // expected_seq pins each event to its seq in the file: the writer
-        // refuses rather than renumbers.
-        detail::PreparedEvent prepared = detail::prepare_event(
+        // refuses rather than renumbers. History is imported as it was: an
+        // event without a driver gets none of the importer's.
+        detail::PreparedEvent prepared = detail::prepare_copied_event(
             NewEvent{e.run_id, e.kind, e.payload, {.expected_seq = e.seq - 1, .idempotency_key = e.idempotency_key}},
             impl_->options, e.ts_ms);
         batch.push_back(std::move(prepared));

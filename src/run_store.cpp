@@ -30,6 +30,7 @@ constexpr RunColumns kRunColumns[] = {
      "event_count, last_seq, last_position"},
     {3, "driver_host, driver_pid, driver_start_time, driver_boot_id"},
     {5, "agent_spec_digest, git_sha, final_state_digest"},
+    {7, "forked_from_run, forked_from_seq"},
 };
 
 // "a, b, c" for a schema that has them, "NULL AS a, NULL AS b, …" before.
@@ -75,11 +76,11 @@ constexpr const char* kInsert =
     "INSERT INTO runs (run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, "
     "status_reason, checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "
     "event_count, last_seq, last_position, driver_host, driver_pid, driver_start_time, driver_boot_id, "
-    "agent_spec_digest, git_sha, final_state_digest"
+    "agent_spec_digest, git_sha, final_state_digest, forked_from_run, forked_from_seq"
     ") VALUES (:run_id, :session_id, :status, :prompt, :inputs, :outputs, :metadata, :result_text, :error, "
     ":status_reason, :checkpoint_id, :checkpoint, :created_at_ms, :updated_at_ms, :finished_at_ms, "
     ":first_position, :event_count, :last_seq, :last_position, :driver_host, :driver_pid, :driver_start_time, "
-    ":driver_boot_id, :agent_spec_digest, :git_sha, :final_state_digest)";
+    ":driver_boot_id, :agent_spec_digest, :git_sha, :final_state_digest, :forked_from_run, :forked_from_seq)";
 // Every column an event can change; session, creation and first_position
 // are fixed by run_created.
 constexpr const char* kUpdate =
@@ -89,8 +90,8 @@ constexpr const char* kUpdate =
     "finished_at_ms = :finished_at_ms, event_count = :event_count, last_seq = :last_seq, "
     "last_position = :last_position, driver_host = :driver_host, driver_pid = :driver_pid, "
     "driver_start_time = :driver_start_time, driver_boot_id = :driver_boot_id, "
-    "agent_spec_digest = :agent_spec_digest, git_sha = :git_sha, final_state_digest = :final_state_digest "
-    "WHERE run_id = :run_id";
+    "agent_spec_digest = :agent_spec_digest, git_sha = :git_sha, final_state_digest = :final_state_digest, "
+    "forked_from_run = :forked_from_run, forked_from_seq = :forked_from_seq WHERE run_id = :run_id";
 constexpr const char* kUpdateCounters =
     "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
 constexpr const char* kSelectLastPosition = "SELECT last_position FROM runs WHERE run_id = ?";
@@ -207,6 +208,9 @@ Run read_run(SQLite::Statement& stmt) {
   run.agent_spec_digest = optional_text(stmt.getColumn("agent_spec_digest"));
   run.git_sha = optional_text(stmt.getColumn("git_sha"));
   run.final_state_digest = optional_text(stmt.getColumn("final_state_digest"));
+  run.forked_from_run = optional_text(stmt.getColumn("forked_from_run"));
+  const SQLite::Column forked_from_seq = stmt.getColumn("forked_from_seq");
+  if (!forked_from_seq.isNull()) run.forked_from_seq = forked_from_seq.getInt64();
   return run;
 }
 
@@ -246,6 +250,8 @@ void bind_row(SQLite::Statement& stmt, const Run& run) {
   bind_optional(stmt, ":agent_spec_digest", run.agent_spec_digest);
   bind_optional(stmt, ":git_sha", run.git_sha);
   bind_optional(stmt, ":final_state_digest", run.final_state_digest);
+  bind_optional(stmt, ":forked_from_run", run.forked_from_run);
+  bind_optional(stmt, ":forked_from_seq", run.forked_from_seq);
 }
 
 std::vector<Run> read_runs(SQLite::Statement& stmt) {

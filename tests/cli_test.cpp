@@ -795,7 +795,9 @@ TEST_SUITE("json conversion") {
 
   TEST_CASE("a run becomes an object keyed by the runs columns, with JSON values and nulls") {
     json j = runjournal::to_json(sample_run());
-    CHECK(j.size() == 26);
+    CHECK(j.size() == 28);
+    CHECK(j["forked_from_run"].is_null());
+    CHECK(j["forked_from_seq"].is_null());
     CHECK(j["status"] == "failed");
     CHECK(j["inputs"] == json{{"a", 1}});
     CHECK(j["metadata"] == json::array({1, "two"}));
@@ -878,4 +880,22 @@ TEST_SUITE("json conversion") {
     extra["future_column"] = 1;
     CHECK_FALSE(rejects_event(extra));
   }
+}
+
+TEST_SUITE("cli: fork") {
+TEST_CASE("runjournal fork prints the new run's id; its usage errors exit 2") {
+  Cli cli;
+  cli.init_with_run("r1");
+  cli.ok({"append", cli.db(), "r1", "run_started"});
+  cli.ok({"append", cli.db(), "r1", "checkpoint_saved", R"({"checkpoint_id":"cp-1"})"});
+  CHECK(cli.ok({"fork", cli.db(), "r1", "--at", "2", "--id", "f1"}) == "f1\n");
+  const json fork = json::parse(cli.ok({"fork", cli.db(), "r1", "--checkpoint", "cp-1", "--json"}));
+  CHECK(fork["forked_from_run"] == "r1");
+  CHECK(fork["forked_from_seq"] == 3);
+  CHECK(cli.run({"fork", cli.db(), "r1"}).exit_code == 2);
+  CHECK(cli.run({"fork", cli.db(), "r1", "--at", "2", "--checkpoint", "cp-1"}).exit_code == 2);
+  CHECK(cli.run({"fork", cli.db(), "r1", "--at", "0"}).exit_code == 2);
+  CHECK(cli.run({"fork", cli.db(), "r1", "--at", "9"}).exit_code == 1);
+  CHECK(cli.run({"fork", cli.db(), "ghost", "--at", "1"}).exit_code == 1);
+}
 }

@@ -103,7 +103,8 @@ TEST_CASE("every write call on a read-only journal is ReadOnly and writes nothin
       {"heartbeat", [&] { j.heartbeat(); }},
   };
   for (const auto& [what, call] : writes) {
-    INFO(what);
+    const std::string what_name(what);  // INFO's lambda cannot capture a binding on clang 14
+    INFO(what_name);
     CHECK(code_of(call) == ErrorCode::ReadOnly);
   }
   CHECK(files_of(path) == before);
@@ -144,7 +145,8 @@ TEST_CASE("a journal from an older runjournal that nobody migrated is read as it
   // What schema 3 and projector 2 left: no provenance, no version columns.
   raw_exec(path,
            "ALTER TABLE runs DROP COLUMN agent_spec_digest; ALTER TABLE runs DROP COLUMN git_sha; "
-           "ALTER TABLE runs DROP COLUMN final_state_digest; "
+           "ALTER TABLE runs DROP COLUMN final_state_digest; ALTER TABLE runs DROP COLUMN forked_from_run; "
+           "ALTER TABLE runs DROP COLUMN forked_from_seq; "
            "ALTER TABLE journal_meta DROP COLUMN compatible_version; "
            "ALTER TABLE journal_meta DROP COLUMN library_version; DROP INDEX runs_by_created; "
            "UPDATE journal_meta SET projector_version = 2; PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE)");

@@ -1,4 +1,5 @@
-// recover_verbs.cpp — `runjournal recover`: the runs whose driver is gone.
+// recover_verbs.cpp — `runjournal recover`: the runs whose driver is gone;
+// `runjournal fork`: a second run from another's history.
 //
 // Listing is Journal::recover() and changes nothing. --mark-interrupted then
 // gives up each listed run with run_interrupted, guarded by the seq it was
@@ -95,9 +96,61 @@ int recover(const RecoverArgs& args) {
   return kExitOk;
 }
 
+struct ForkArgs {
+  std::string db, run, checkpoint, id, session;
+  std::int64_t at = 0;
+  bool json = false;
+  CLI::Option* at_option = nullptr;
+  CLI::Option* checkpoint_option = nullptr;
+  CLI::Option* id_option = nullptr;
+  CLI::Option* session_option = nullptr;
+};
+
+// `fork`: a new live run whose first events are the source's (Journal::fork);
+// the caller of runjournal drives it, as for `start`.
+int fork(const ForkArgs& args) {
+  if ((args.at_option->count() > 0) == (args.checkpoint_option->count() > 0)) {
+    throw UsageError("fork needs --at SEQ or --checkpoint ID, one of them (see runjournal fork --help)");
+  }
+  ForkOptions options;
+  if (args.id_option->count() > 0) options.run_id = args.id;
+  if (args.session_option->count() > 0) options.session_id = args.session;
+  Journal journal = open_existing(args.db);
+  const Run run = args.at_option->count() > 0 ? journal.fork(args.run, args.at, options)
+                                              : journal.fork_at_checkpoint(args.run, args.checkpoint, options);
+  if (args.json) {
+    print_json(to_json(run));
+  } else {
+    std::cout << run.run_id << '\n';
+  }
+  return kExitOk;
+}
+
+void add_fork(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<ForkArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "fork", "Start a new run from another's first events (up to a seq or a checkpoint); print its id");
+  cmd->add_option("DB", args->db, "journal file")->required();
+  cmd->add_option("RUN", args->run, "the run to fork")->required();
+  args->at_option = cmd->add_option("--at", args->at, "copy the run's events 1 … SEQ")
+                        ->check(whole_number_check(1, "a seq"));
+  args->checkpoint_option =
+      cmd->add_option("--checkpoint", args->checkpoint, "copy the run's events up to the one that saved checkpoint ID");
+  args->id_option = cmd->add_option("--id", args->id, "the new run's id (default: run-<uuid v4>)");
+  args->session_option = cmd->add_option("--session", args->session, "the new run's session (default: the source's)");
+  cmd->add_flag("--json", args->json, "print the new run as JSON (forked_from_run, forked_from_seq included)");
+  cmd->footer(examples({
+      "runjournal fork agent.journal r42 --at 7",
+      "FORK=$(runjournal fork agent.journal r42 --checkpoint cp-3 --id r42-retry)",
+      "runjournal append agent.journal \"$FORK\" run_resumed   # drive it on",
+  }));
+  verbs.push_back({cmd, [args] { return fork(*args); }});
+}
+
 }  // namespace
 
 void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs) {
+  add_fork(app, verbs);
   auto args = std::make_shared<RecoverArgs>();
   CLI::App* cmd = app.add_subcommand(
       "recover", "List the runs that were cut off: not finished, and their driving process is gone");

@@ -33,7 +33,7 @@ void add_read_verbs(CLI::App& app, std::vector<Verb>& verbs);
 void add_inspect_verbs(CLI::App& app, std::vector<Verb>& verbs);
 // export, import, prune.
 void add_data_verbs(CLI::App& app, std::vector<Verb>& verbs);
-// recover (recover_verbs.cpp).
+// recover, fork (recover_verbs.cpp).
 void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs);
 
 // A help footer listing example command lines.

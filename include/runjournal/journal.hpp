@@ -186,6 +186,12 @@ struct Page {
   RunOrder order = RunOrder::OldestFirst;
 };
 
+// Journal::fork: the new run's id and session.
+struct ForkOptions {
+  std::optional<std::string> run_id;      // default: Options::id_generator
+  std::optional<std::string> session_id;  // default: the source's session
+};
+
 struct RebuildReport {
   std::int64_t events = 0;  // events replayed
   std::int64_t runs = 0;    // rows written
@@ -398,6 +404,24 @@ class Journal {
   // stale: it is failed (run_failed) and the reservation goes ahead. A live
   // driver's run refuses it with AlreadyRunning, naming that run.
   Run reserve(const NewRun& run);
+
+  // Forks a run, as DBOS forks a workflow from a step, Temporal resets one
+  // to an event and LangGraph forks from a checkpoint: a new run whose
+  // events 1 … at_seq are copies of the source's (kinds, payloads, times and
+  // idempotency keys; new positions), so that its status is what the
+  // source's was after at_seq; its run_created also records the lineage
+  // (Run::forked_from_run, forked_from_seq) and this Journal's driver. The
+  // fork is a new live run the caller drives; the source is unchanged. One
+  // write, all or nothing, from the source's committed events. Throws
+  // NotFound (no such run), InvalidArgument (at_seq outside 1 … the
+  // source's last committed seq, or at or past its terminal event: the fork
+  // would be finished), AlreadyExists (the fork's id is taken), ReadOnly.
+  Run fork(const std::string& run_id, std::int64_t at_seq, const ForkOptions& options = {});
+  // The same, up to the checkpoint_saved event that saved `checkpoint_id`
+  // (its latest, if saved twice): the fork resumes from that checkpoint.
+  // NotFound when the run saved no such checkpoint.
+  Run fork_at_checkpoint(const std::string& run_id, const std::string& checkpoint_id,
+                         const ForkOptions& options = {});
 
   // Checkpoints. save_checkpoint appends checkpoint_saved {checkpoint_id,
   // state}; it becomes the run's latest live checkpoint until deleted or the

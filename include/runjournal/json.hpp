@@ -9,8 +9,9 @@
 //   created_at_ms, updated_at_ms, finished_at_ms, first_position,
 //   event_count, last_seq, last_position, driver_host, driver_pid,
 //   driver_start_time, driver_boot_id (Run::driver; all four null or all set),
-//   agent_spec_digest, git_sha, final_state_digest (added in 0.2: a reader
-//   takes them as null when absent, so older exports still import).
+//   agent_spec_digest, git_sha, final_state_digest, forked_from_run,
+//   forked_from_seq (added in 0.2: a reader takes them as null when absent,
+//   so older exports still import).
 // - Event: position, run_id, seq, ts_ms, kind, payload, idempotency_key.
 // - JSON columns (payload, inputs, outputs, metadata, checkpoint) are JSON
 //   values, never strings holding JSON. An event's payload is always an object.

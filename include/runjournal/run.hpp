@@ -75,6 +75,11 @@ struct Run {
   std::optional<std::string> agent_spec_digest;
   std::optional<std::string> git_sha;
   std::optional<std::string> final_state_digest;
+  // Lineage of a fork (Journal::fork): the source run, and the seq up to
+  // which this run's events are copies of the source's (events 1 … that
+  // seq; the fork's own begin after it). std::nullopt for other runs.
+  std::optional<std::string> forked_from_run;
+  std::optional<std::int64_t> forked_from_seq;
 
   friend bool operator==(const Run&, const Run&) = default;
 };
