@@ -32,18 +32,34 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
 
 // The writer connection: read-write (and create), WAL checked, synchronous
 // per `durability`, busy timeout, defensive mode, trusted_schema off,
-// journal_size_limit, and auto_vacuum=INCREMENTAL on a new file. Opened
+// journal_size_limit, and auto_vacuum=INCREMENTAL on a new file. Like
+// every connection opened here, it never checkpoints when it closes, so
+// closing takes no lock a reader could trip over; install_checkpoint_hook
+// keeps its WAL bounded instead. Opened
 // without SQLite's own mutex: the caller must never use it from two threads
 // at once.
 std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path, Durability durability,
                                               std::chrono::milliseconds busy_timeout, bool is_new,
                                               const std::string& vfs);
 
-// A reader connection: read-only, busy timeout, defensive mode; like the
-// writer's, without SQLite's own mutex.
+// A reader connection: read-only, busy timeout, defensive mode, no
+// checkpoint at close; like the writer's, without SQLite's own mutex.
 std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout,
                                               const std::string& vfs);
+
+// What the writer's checkpoints remember between commits.
+struct CheckpointHook {
+  bool emptied_wal = false;  // a TRUNCATE checkpoint has emptied the WAL
+};
+
+// Replaces SQLite's auto-checkpoint on the writer connection: after a commit
+// that leaves 1000 frames in the WAL (SQLite's threshold), a checkpoint that
+// never waits for a lock; the connection's first ones empty the WAL file
+// (TRUNCATE) until one succeeds, the later ones are PASSIVE. So the WAL
+// stays bounded though no connection checkpoints at close, also when every
+// process writes once. `hook` must outlive the connection.
+void install_checkpoint_hook(SQLite::Database& db, CheckpointHook& hook);
 
 // Sets synchronous on an open connection (FULL or NORMAL).
 void set_durability(SQLite::Database& db, Durability durability);
