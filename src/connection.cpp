@@ -96,7 +96,7 @@ void harden(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
 }  // namespace
 
 bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
-                  const std::string& vfs) {
+                  const std::string& vfs, std::unique_ptr<SQLite::Database>* keep_open) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists) {
@@ -176,6 +176,9 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
                               "upgrade runjournal to open it",
                               path, user_version, latest_schema_version));
     }
+    // Still open, so that the WAL index outlives it until the writer has
+    // its own connection (Journal::open).
+    if (keep_open != nullptr) *keep_open = std::make_unique<SQLite::Database>(std::move(db));
     return false;
   });
 }

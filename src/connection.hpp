@@ -26,9 +26,11 @@ inline constexpr std::int64_t kApplicationId = 0x524A524E;
 //   or NotFound (file untouched) unless `create`;
 // - not SQLite, or SQLite that is not a journal: NotAJournal;
 // - a journal whose user_version is newer than this library: SchemaTooNew;
-// - a journal: false.
+// - a journal: false; then `keep_open`, when given, receives the read-only
+//   connection that inspected it, still open (Journal::open holds it until
+//   the writer's connection is open).
 bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
-                  const std::string& vfs);
+                  const std::string& vfs, std::unique_ptr<SQLite::Database>* keep_open = nullptr);
 
 // The writer connection: read-write (and create), WAL checked, synchronous
 // per `durability`, busy timeout, defensive mode, trusted_schema off,

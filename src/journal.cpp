@@ -53,8 +53,15 @@ Journal& Journal::operator=(Journal&&) noexcept = default;
 Journal::~Journal() = default;
 
 Journal Journal::open(const std::filesystem::path& path, Options options) {
+  // The inspecting connection stays open until the writer's is. Closed
+  // first, it would leave the file with no connection for an instant, and
+  // the writer would then rebuild the WAL index (-shm) as the first
+  // connection must; a rebuild holds the WAL's exclusive locks, and a
+  // reader that starts meanwhile without a busy handler, the stock sqlite3
+  // shell, fails (docs/sql.md). One rebuild per process at most, not two.
+  std::unique_ptr<SQLite::Database> inspecting;
   const bool is_new = detail::inspect_file(path, options.create_if_missing, detail::latest_schema_version(),
-                                           options.vfs);
+                                           options.vfs, &inspecting);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = std::move(options);
