@@ -3,6 +3,7 @@
 // through this Journal's own read-only connection.
 #include <runjournal/journal.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -53,23 +54,43 @@ Journal& Journal::operator=(Journal&&) noexcept = default;
 Journal::~Journal() = default;
 
 Journal Journal::open(const std::filesystem::path& path, Options options) {
-  // The inspecting connection stays open until the writer's is. Closed
-  // first, it would leave the file with no connection for an instant, and
-  // the writer would then rebuild the WAL index (-shm) as the first
-  // connection must; a rebuild holds the WAL's exclusive locks, and a
-  // reader that starts meanwhile without a busy handler, the stock sqlite3
-  // shell, fails (docs/sql.md). One rebuild per process at most, not two.
+  // Every stored payload must stay readable by the SQL functions (and no
+  // recursion over a value may run past kMaxStoredDepth).
+  const std::size_t deepest = std::min(sqlite_json_max_depth(), detail::kMaxStoredDepth);
+  if (!options.max_json_depth) options.max_json_depth = deepest;
+  if (*options.max_json_depth < 1 || *options.max_json_depth > deepest) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("Options::max_json_depth {} is out of range: 1 to {} (the deepest this SQLite's JSON "
+                            "functions read)",
+                            *options.max_json_depth, deepest));
+  }
+  // The inspecting connection stays open until the Journal has one of its
+  // own: the writer's, or for a read-only Journal the reader's (held in
+  // Impl::inspecting until then). Closed first, it would leave the file with
+  // no connection for an instant, and the next one would rebuild the WAL
+  // index (-shm) as the first connection must; a rebuild holds the WAL's
+  // exclusive locks, and a reader that starts meanwhile without a busy
+  // handler, the stock sqlite3 shell, fails (docs/sql.md). One rebuild per
+  // process at most, not two.
   std::unique_ptr<SQLite::Database> inspecting;
-  const bool is_new = detail::inspect_file(path, options.create_if_missing, detail::latest_schema_version(),
-                                           options.vfs, &inspecting);
+  const bool is_new =
+      detail::inspect_file(path, options.create_if_missing, options.read_only, options.vfs, &inspecting);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = std::move(options);
-  impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  if (!impl->options.read_only) {
+    impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  } else {
+    impl->inspecting = std::move(inspecting);
+  }
   return Journal(std::move(impl));
 }
 
 const std::filesystem::path& Journal::path() const noexcept { return impl_->path; }
+
+std::size_t Journal::max_json_depth() const noexcept { return *impl_->options.max_json_depth; }
+
+bool Journal::read_only() const noexcept { return impl_->writer == nullptr; }
 
 Run Journal::create_run(const NewRun& run) {
   const std::string run_id = run.run_id ? *run.run_id
@@ -77,45 +98,47 @@ Run Journal::create_run(const NewRun& run) {
                                                            : random_run_id();
   detail::require_id(run.session_id, "session id");
   detail::require_utf8(run.prompt, "prompt");
+  detail::require_caller_json(run.inputs, "inputs", impl_->options, 1);
+  detail::require_caller_json(run.metadata, "metadata", impl_->options, 1);
   nlohmann::json payload = {{"session_id", run.session_id}, {"prompt", run.prompt}};
   if (!run.inputs.is_null()) payload["inputs"] = run.inputs;
   if (!run.metadata.is_null()) payload["metadata"] = run.metadata;
+  if (run.agent_spec_digest) payload["agent_spec_digest"] = *run.agent_spec_digest;
+  if (run.git_sha) payload["git_sha"] = *run.git_sha;
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(NewEvent{run_id, "run_created", std::move(payload), {}}, impl_->options,
                                         impl_->now()));
   if (run.exclusive) batch.back().exclusive_session = run.session_id;
-  impl_->refresh_lease(/*only_if_due=*/true);
-  detail::BatchResult result = impl_->writer->append(std::move(batch), detail::WithRuns::Yes);
+  detail::BatchResult result = impl_->writable("create_run").append(std::move(batch), detail::WithRuns::Yes);
   return std::move(result.runs.front());
 }
 
 Event Journal::append(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                       const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;
+  detail::Writer& writer = impl_->writable("append");
   batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events.front());
+  return std::move(writer.append(std::move(batch)).events.front());
 }
 
 std::vector<Event> Journal::append_batch(const std::vector<NewEvent>& events) {
+  detail::Writer& writer = impl_->writable("append_batch");
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
   if (batch.empty()) return {};
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events);
+  return std::move(writer.append(std::move(batch)).events);
 }
 
 std::vector<Event> Journal::append_batch(std::vector<NewEvent>&& events) {
+  detail::Writer& writer = impl_->writable("append_batch");
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(std::move(events));
   if (batch.empty()) return {};
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events);
+  return std::move(writer.append(std::move(batch)).events);
 }
 
 std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::vector<NewEvent>& chunk)>& next) {
-  impl_->refresh_lease(/*only_if_due=*/true);
   std::vector<NewEvent> chunk;
   detail::BatchResult result =
-      impl_->writer->append_chunked([&](std::vector<detail::PreparedEvent>& out, std::size_t first) {
+      impl_->writable("append_batch_chunked").append_chunked([&](std::vector<detail::PreparedEvent>& out, std::size_t first) {
         chunk.clear();
         if (!next(chunk)) return false;
         out = impl_->prepare_batch(std::move(chunk), first);
@@ -126,17 +149,19 @@ std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::v
 
 std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
                                         const nlohmann::json& payload, const AppendOptions& options) {
+  detail::Writer& writer = impl_->writable("append_async");
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
   auto promise = std::make_shared<std::promise<Event>>();
   std::future<Event> result = promise->get_future();
-  impl_->writer->append_async(
+  writer.append_async(
       std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events.front())); },
       [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
   return result;
 }
 
 std::future<std::vector<Event>> Journal::append_batch_async(const std::vector<NewEvent>& events) {
+  detail::Writer& writer = impl_->writable("append_batch_async");
   auto promise = std::make_shared<std::promise<std::vector<Event>>>();
   std::future<std::vector<Event>> result = promise->get_future();
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
@@ -144,7 +169,7 @@ std::future<std::vector<Event>> Journal::append_batch_async(const std::vector<Ne
     promise->set_value({});
     return result;
   }
-  impl_->writer->append_async(
+  writer.append_async(
       std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events)); },
       [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
   return result;
@@ -197,7 +222,7 @@ std::int64_t Journal::last_position() const {
                      [&](auto&, detail::EventStore& events, auto&) { return events.max_position(); });
 }
 
-RebuildReport Journal::rebuild(const Progress& progress) { return impl_->writer->rebuild(progress); }
+RebuildReport Journal::rebuild(const Progress& progress) { return impl_->writable("rebuild").rebuild(progress); }
 
 VerifyReport Journal::verify(const Progress& progress) const {
   return impl_->read("verify", [&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {

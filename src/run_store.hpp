@@ -21,6 +21,8 @@ namespace runjournal::detail {
 
 class RunStore {
  public:
+  // Reads the file's schema version once: rows of a file that predates a
+  // column (a read-only open of an unmigrated file) read it as absent.
   explicit RunStore(SQLite::Database& db);
 
   std::optional<Run> load(const std::string& run_id);
@@ -56,6 +58,7 @@ class RunStore {
 
  private:
   SQLite::Database& db_;
+  std::string select_by_id_, select_live_list_, select_unfinished_, select_list_;
   std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, live_;
 };
 
