@@ -259,6 +259,14 @@ TEST_CASE("opening a closed journal rebuilds the WAL index once, not once per co
     CHECK(journal.run("r")->event_count == 3);
     CHECK(take_record().index_rebuilds == 0);
   }
+  SUBCASE("a read-only Journal too: its inspecting connection stays open until its reader is") {
+    take_record();
+    runjournal::Options options = recording();
+    options.read_only = true;
+    Journal reader = Journal::open(path, options);
+    CHECK(reader.run("r")->event_count == 3);
+    CHECK(take_record().index_rebuilds == 1);
+  }
   SUBCASE("and not at all while another connection has it open") {
     SQLite::Database other(path.string(), SQLite::OPEN_READONLY);
     CHECK(SQLite::Statement(other, "SELECT count(*) FROM events").executeStep());
