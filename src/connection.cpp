@@ -278,8 +278,9 @@ std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path,
 
 namespace {
 
-// In place of SQLite's auto-checkpoint, a PASSIVE checkpoint after a commit
-// that leaves kCheckpointFrames frames in the WAL, two changes:
+// SQLite's auto-checkpoint is a PASSIVE checkpoint after a commit that
+// leaves kCheckpointFrames frames in the WAL. This hook replaces it, with
+// two changes:
 //
 // - Until it has once emptied the WAL, the connection's checkpoint is a
 //   TRUNCATE. With no checkpoint at close, the WAL a process leaves behind
