@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# tools/bootstrap.sh BUILD_DIR [cmake args…]
+# tools/bootstrap.sh [--demo] BUILD_DIR [cmake args…]
 #
 # Everything a fresh Debian 12 machine needs, then a configured and built
 # tree in BUILD_DIR. Installs only the Debian packages that are missing
 # (apt-get, as root or through sudo), so a second run costs only the build.
+#
+# --demo: only what the demo needs (the library, the demo program and the
+# stock sqlite3 shell it asks at the end), and only the demo is built, at
+# -O2 without debug info: the README's first command stays quick on a fresh
+# machine. Without it: every package the tests need, and every target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+demo=0
+if [ "${1:-}" = "--demo" ]; then
+  demo=1
+  shift
+fi
+
+# The library and the demo.
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
-          nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
-          dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
-          clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+          nlohmann-json3-dev libfmt-dev libcli11-dev)
+if [ "$demo" -eq 0 ]; then
+  packages+=(doctest-dev
+             dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
+             clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,6 +41,14 @@ fi
 
 build_dir=$1
 shift
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+if [ "$demo" -eq 1 ]; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+    -DRUNJOURNAL_BUILD_TESTS=OFF -DRUNJOURNAL_BUILD_EXAMPLES=OFF -DRUNJOURNAL_INSTALL=OFF "$@" >/dev/null
+  cmake --build "$build_dir" -j 2 --target runjournal_demo
+  exit 0
+fi
+# -Werror in our own targets: the project's CI asks for it, a user's build
+# never gets it forced (cmake/RunjournalWarnings.cmake).
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRUNJOURNAL_WERROR=ON "$@" >/dev/null
 # Two jobs: the machines have two cores and nlohmann/json is heavy to compile.
 cmake --build "$build_dir" -j 2

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs (.ci/run): set up, then the
-# whole suite twice: a normal build (gcc), and one under AddressSanitizer and
-# UndefinedBehaviorSanitizer (clang, with the fuzz smokes); between the two,
+# whole suite twice: a Release build (gcc -O3, what users build, warnings as
+# errors), and one under AddressSanitizer and UndefinedBehaviorSanitizer
+# (clang, with the fuzzers, a minute each); between the two,
 # the install and the Debian package as a user consumes them
 # (tools/check_install.sh); last, the concurrency tests under
 # ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash tools/bootstrap.sh build
+bash tools/bootstrap.sh build -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build --output-on-failure -j 2
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
