@@ -64,11 +64,25 @@ Journal Journal::open(const std::filesystem::path& path, Options options) {
                             "functions read)",
                             *options.max_json_depth, deepest));
   }
-  const bool is_new = detail::inspect_file(path, options.create_if_missing, options.read_only, options.vfs);
+  // The inspecting connection stays open until the Journal has one of its
+  // own: the writer's, or for a read-only Journal the reader's (held in
+  // Impl::inspecting until then). Closed first, it would leave the file with
+  // no connection for an instant, and the next one would rebuild the WAL
+  // index (-shm) as the first connection must; a rebuild holds the WAL's
+  // exclusive locks, and a reader that starts meanwhile without a busy
+  // handler, the stock sqlite3 shell, fails (docs/sql.md). One rebuild per
+  // process at most, not two.
+  std::unique_ptr<SQLite::Database> inspecting;
+  const bool is_new =
+      detail::inspect_file(path, options.create_if_missing, options.read_only, options.vfs, &inspecting);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = std::move(options);
-  if (!impl->options.read_only) impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  if (!impl->options.read_only) {
+    impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  } else {
+    impl->inspecting = std::move(inspecting);
+  }
   return Journal(std::move(impl));
 }
 

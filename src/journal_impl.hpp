@@ -51,6 +51,9 @@ struct Journal::Impl {
   // The reader connection, opened on first read. One at a time per Journal.
   std::mutex read_mu;
   std::unique_ptr<SQLite::Database> reader;
+  // A read-only Journal's inspecting connection, held until the reader is
+  // open so that the WAL index is not rebuilt in between (Journal::open).
+  std::unique_ptr<SQLite::Database> inspecting;
   std::unique_ptr<detail::EventStore> reader_events;
   std::unique_ptr<detail::RunStore> reader_runs;
 
@@ -96,6 +99,7 @@ struct Journal::Impl {
         reader = detail::open_reader(path, options.busy_timeout, options.vfs);
         reader_events = std::make_unique<detail::EventStore>(*reader);
         reader_runs = std::make_unique<detail::RunStore>(*reader);
+        inspecting.reset();
       }
       return fn(*reader, *reader_events, *reader_runs);
     });

@@ -103,7 +103,9 @@ Writer::Writer(std::unique_ptr<SQLite::Database> db, Durability durability)
       runs_(*db_),
       meta_(*db_),
       durability_(durability),
-      cache_(runs_, kGroupCacheCapacity) {}
+      cache_(runs_, kGroupCacheCapacity) {
+  install_checkpoint_hook(*db_, checkpoint_hook_);
+}
 
 std::int64_t Writer::data_version() {
   SQLite::Statement& stmt = cached_statement(*db_, data_version_stmt_, "PRAGMA data_version");

@@ -48,6 +48,7 @@
 
 #include <runjournal/journal.hpp>
 
+#include "connection.hpp"
 #include "event_store.hpp"
 #include "meta_store.hpp"
 #include "replay.hpp"
@@ -202,6 +203,9 @@ class Writer {
   bool runs_lag(const Meta& meta, const std::optional<std::pair<std::int64_t, std::string>>& newest);
   RebuildReport rebuild_in_transaction(const Progress& progress);
 
+  // The state of db_'s checkpoint hook (connection.hpp); declared before
+  // db_, so that it outlives the connection.
+  CheckpointHook checkpoint_hook_;
   // Guards the connection and its stores: held by the leader while it writes.
   std::mutex db_mu_;
   std::unique_ptr<SQLite::Database> db_;

@@ -108,12 +108,20 @@ sqlite3_int64 real_size(sqlite3_file* real) {
   return size;
 }
 
+// The unix VFS moves at most 128 KiB - 1 in one xRead or xWrite (it masks
+// the count with 0x1ffff; SQLite never asks for more than a page), so larger
+// copies, such as undoing the truncation of a big WAL, go in pieces.
+constexpr sqlite3_int64 kMaxIo = 64 * 1024;
+
 // The bytes [offset, offset + n) that exist now (fewer past the end).
 std::string read_existing(sqlite3_file* real, sqlite3_int64 offset, sqlite3_int64 n) {
   const sqlite3_int64 size = real_size(real);
   if (offset >= size) return {};
   std::string bytes(static_cast<std::size_t>(std::min(n, size - offset)), '\0');
-  real->pMethods->xRead(real, bytes.data(), static_cast<int>(bytes.size()), offset);
+  for (sqlite3_int64 done = 0; done < static_cast<sqlite3_int64>(bytes.size()); done += kMaxIo) {
+    const sqlite3_int64 piece = std::min(kMaxIo, static_cast<sqlite3_int64>(bytes.size()) - done);
+    real->pMethods->xRead(real, bytes.data() + done, static_cast<int>(piece), offset + done);
+  }
   return bytes;
 }
 
@@ -128,7 +136,10 @@ void start_holding(PathState& st, sqlite3_file* real) {
 void raw_write(PathState& st, sqlite3_int64 offset, const std::string& bytes) {
   if (!st.open.empty()) {
     sqlite3_file* real = st.open.front();
-    real->pMethods->xWrite(real, bytes.data(), static_cast<int>(bytes.size()), offset);
+    for (sqlite3_int64 done = 0; done < static_cast<sqlite3_int64>(bytes.size()); done += kMaxIo) {
+      const sqlite3_int64 piece = std::min(kMaxIo, static_cast<sqlite3_int64>(bytes.size()) - done);
+      real->pMethods->xWrite(real, bytes.data() + done, static_cast<int>(piece), offset + done);
+    }
     return;
   }
   const int fd = ::open(st.path.c_str(), O_WRONLY);

@@ -76,13 +76,25 @@ struct PowerWorkload {
   }
 };
 
+// A batch whose commit leaves over 1000 frames (pages) in the WAL, so that
+// the writer checkpoints after it (install_checkpoint_hook in
+// src/connection.cpp): a close does not checkpoint, and the sweep must cut
+// the power inside a checkpoint too. Few events of many pages each keep the
+// checks of every power cut short.
+void fill_wal(PowerWorkload& w, const std::string& run_id) {
+  std::vector<runjournal::NewEvent> batch;
+  for (int i = 0; i < 40; ++i) batch.push_back({run_id, "chunk", {{"text", std::string(110'000, 'c')}, {"i", i}}});
+  w.write(batch);
+}
+
 void run_workload(PowerWorkload& w) {
   w.create("a", "s1");
   for (int i = 0; i < 4; ++i) w.write({{"a", "tool_called", {{"i", i}}, {.idempotency_key = "a" + std::to_string(i)}}});
   w.create("b", "s2");
   w.write({{"b", "step_started", {{"i", 0}}}, {"a", "step_started", {{"i", 1}}}, {"b", "tool_called", {{"i", 2}}}});
   w.j().rebuild();
-  w.journal.reset();  // reopen: the last connection closes, which checkpoints
+  fill_wal(w, "b");   // the writer checkpoints
+  w.journal.reset();  // reopen
   for (int i = 0; i < 3; ++i) w.write({{"b", "tool_called", {{"text", std::string(3000, 'x')}, {"i", i}}}});
   w.write({{"c", "run_created", {{"session_id", "s3"}}}, {"c", "run_started", {{"prompt", "go"}}}});
   w.write({{"a", "run_completed", {{"result_text", "done"}}}});

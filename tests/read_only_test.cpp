@@ -36,8 +36,8 @@ namespace {
 
 const Options kReadOnly{.read_only = true};
 
-// Two runs, one finished, one with a checkpoint; closed, so that the WAL
-// has been checkpointed into the main file.
+// Two runs, one finished, one with a checkpoint; closed (its WAL stays
+// beside it: no connection checkpoints at close).
 void small_journal(const fs::path& path) {
   Journal j = Journal::open(path);
   j.create_run({.session_id = "s", .prompt = "first", .run_id = "a", .agent_spec_digest = "spec-1"});
@@ -225,13 +225,25 @@ TEST_CASE("a writer stops writing once a newer runjournal has taken the file ove
   CHECK(raw_int(path, "SELECT count(*) FROM events WHERE run_id = 'b'") == 3);
 }
 
-TEST_CASE("a journal in a folder, or a file, this process may not write is readable") {
+namespace {
+
+// A closed journal in a folder, or a file, that the reader (a child process;
+// as nobody when the test runs as root) may not write, read by a read-only
+// Journal. `wal_files`: as runjournal leaves a journal, with its -wal and
+// -shm beside it (no connection checkpoints at close: SQLite then reads the
+// WAL without a shared index); or with neither, as another SQLite program
+// that closes last (the sqlite3 shell) leaves it, which needs immutable=1.
+void check_sealed_journal_readable(bool wal_files) {
   TempDir dir;
   const fs::path folder = dir.path() / "sealed";
   fs::create_directories(folder);
   const fs::path path = folder / "j.db";
-  small_journal(path);  // closed: no -wal or -shm is left beside it
-  REQUIRE_FALSE(fs::exists(path.string() + "-wal"));
+  small_journal(path);
+  REQUIRE(fs::exists(path.string() + "-wal"));
+  if (!wal_files) {
+    raw_exec(path, "SELECT count(*) FROM events");  // the last to close checkpoints and deletes them
+    REQUIRE_FALSE(fs::exists(path.string() + "-wal"));
+  }
   const Files before = files_of(path);
   // Root writes anywhere; the reader then runs as nobody.
   const bool root = ::geteuid() == 0;
@@ -249,7 +261,7 @@ TEST_CASE("a journal in a folder, or a file, this process may not write is reada
     INFO(outcome.err);
     CHECK(outcome.exit_code == 0);
     CHECK(outcome.out == "RUN a completed 3\nRUN b created 2\nEVENTS 5\n");
-    CHECK_FALSE(fs::exists(path.string() + "-shm"));
+    CHECK(fs::exists(path.string() + "-shm") == wal_files);
   }
   SUBCASE("a read-only file in a folder the reader may write") {
     fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
@@ -261,4 +273,14 @@ TEST_CASE("a journal in a folder, or a file, this process may not write is reada
   }
   fs::permissions(folder, fs::perms::owner_all);
   CHECK(files_of(path) == before);
+}
+
+}  // namespace
+
+TEST_CASE("a journal in a folder, or a file, this process may not write is readable") {
+  check_sealed_journal_readable(/*wal_files=*/true);
+}
+
+TEST_CASE("a journal with no -wal or -shm, in a folder or a file this process may not write, is readable") {
+  check_sealed_journal_readable(/*wal_files=*/false);
 }
