@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -39,6 +41,7 @@ constexpr const char* kUpdate =
 constexpr const char* kUpdateCounters =
     "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
 constexpr const char* kSelectLastPosition = "SELECT last_position FROM runs WHERE run_id = ?";
+constexpr const char* kSelectFirstPosition = "SELECT first_position FROM runs WHERE run_id = ?";
 // Terminal statuses as listed in src/run_status.cpp.
 constexpr const char* kSelectLiveInSession =
     "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
@@ -52,11 +55,28 @@ constexpr const char* kSelectUnfinished =
     "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
     "WHERE status IN ('created', 'planning', 'executing', 'verifying') OR (?1 AND status = 'interrupted') "
     "ORDER BY first_position";
-constexpr const char* kSelectList =
-    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
-    "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR session_id = ?2) "
-    "AND first_position > coalesce((SELECT first_position FROM runs WHERE run_id = ?3), 0) "
-    "ORDER BY first_position LIMIT ?4";
+// The listing (runs()) is assembled from these parts: only the conditions a
+// filter sets are in the statement, so SQLite can pick the index that fits
+// (runs_by_status or runs_by_session for an equality, seeking to the cursor
+// inside it; runs_by_creation for order and cursor otherwise) instead of
+// scanning past `?1 IS NULL OR …` terms no index can serve. The cursor is a
+// first_position, compared in the scan's direction. LIKE compares ASCII
+// letters without case (SQLite's default); the pattern is escaped with `\`.
+constexpr const char* kListSelect = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE TRUE";
+constexpr const char* kListStatus = " AND status = :status";
+// With a session too, `+status` keeps SQLite from choosing runs_by_status:
+// with no statistics it cannot know that a session (a conversation) holds
+// far fewer runs than a status (most runs are `completed`).
+constexpr const char* kListStatusUnindexed = " AND +status = :status";
+constexpr const char* kListSession = " AND session_id = :session_id";
+constexpr const char* kListSince = " AND created_at_ms >= :since";
+constexpr const char* kListUntil = " AND created_at_ms < :until";
+constexpr const char* kListText =
+    " AND (run_id LIKE :text ESCAPE '\\' OR session_id LIKE :text ESCAPE '\\' OR prompt LIKE :text ESCAPE '\\')";
+constexpr const char* kListCursorAscending = " AND first_position > :cursor";
+constexpr const char* kListCursorDescending = " AND first_position < :cursor";
+constexpr const char* kListAscending = " ORDER BY first_position LIMIT :limit";
+constexpr const char* kListDescending = " ORDER BY first_position DESC LIMIT :limit";
 constexpr const char* kSelectWithoutEvents =
     "SELECT run_id FROM runs WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.run_id = runs.run_id) "
     "ORDER BY run_id";
@@ -205,21 +225,92 @@ std::optional<std::int64_t> RunStore::last_position(const std::string& run_id) {
   return stmt.getColumn("last_position").getInt64();
 }
 
-std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {
-  // A cursor that names no run (a typo, or a run pruned between pages) would
-  // silently restart at the first page and let a pager loop: refuse it.
-  if (page.after_run_id && !load(*page.after_run_id)) {
-    throw Error(ErrorCode::NotFound, fmt::format("page cursor: no run {}", *page.after_run_id));
+std::string list_query(const ListShape& shape) {
+  std::string sql = kListSelect;
+  if (shape.status) sql += shape.session ? kListStatusUnindexed : kListStatus;
+  if (shape.session) sql += kListSession;
+  if (shape.since) sql += kListSince;
+  if (shape.until) sql += kListUntil;
+  if (shape.text) sql += kListText;
+  if (shape.cursor) sql += shape.ascending ? kListCursorAscending : kListCursorDescending;
+  sql += shape.ascending ? kListAscending : kListDescending;
+  return sql;
+}
+
+std::string like_pattern(std::string_view text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
   }
-  SQLite::Statement stmt(db_, kSelectList);
-  if (filter.status) stmt.bind(1, std::string(to_string(*filter.status)));
-  if (filter.session_id) stmt.bind(2, *filter.session_id);
-  if (page.after_run_id) stmt.bind(3, *page.after_run_id);
+  pattern += '%';
+  return pattern;
+}
+
+ListShape list_shape(const RunFilter& filter, const Page& page) {
+  if (page.after_run_id && page.before_run_id) {
+    throw Error(ErrorCode::InvalidArgument, "page: after_run_id and before_run_id are both set; pass one cursor");
+  }
+  if (filter.created_since_ms && filter.created_until_ms && *filter.created_since_ms > *filter.created_until_ms) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("run filter: created_since_ms {} is after created_until_ms {}", *filter.created_since_ms,
+                            *filter.created_until_ms));
+  }
+  if (filter.text) {
+    if (filter.text->size() > kMaxRunTextFilterBytes) {
+      throw Error(ErrorCode::InvalidArgument, fmt::format("run filter: text is {} bytes, more than the {} allowed",
+                                                          filter.text->size(), kMaxRunTextFilterBytes));
+    }
+    require_utf8(*filter.text, "run filter text");
+  }
+  ListShape shape;
+  shape.status = filter.status.has_value();
+  shape.session = filter.session_id.has_value();
+  shape.since = filter.created_since_ms.has_value();
+  shape.until = filter.created_until_ms.has_value();
+  shape.text = filter.text.has_value() && !filter.text->empty();
+  shape.cursor = page.after_run_id.has_value() || page.before_run_id.has_value();
+  // A page before the cursor is read backwards from it and then reversed:
+  // the scan runs against the listing order.
+  shape.ascending = (page.order == RunOrder::OldestFirst) != page.before_run_id.has_value();
+  return shape;
+}
+
+std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {
+  const ListShape shape = list_shape(filter, page);
+  std::optional<std::int64_t> cursor;
+  if (const auto& cursor_id = page.after_run_id ? page.after_run_id : page.before_run_id) {
+    // A cursor that names no run (a typo, or a run pruned between pages)
+    // would silently restart at the first page and let a pager loop.
+    cursor = first_position(*cursor_id);
+    if (!cursor) throw Error(ErrorCode::NotFound, fmt::format("page cursor: no run {}", *cursor_id));
+  }
+  // One prepared statement per shape: a page costs one plan, not one
+  // parse, after the first (there are at most 128 shapes).
+  std::unique_ptr<SQLite::Statement>& slot = list_statements_[shape.key()];
+  if (!slot) slot = std::make_unique<SQLite::Statement>(db_, list_query(shape));
+  SQLite::Statement& stmt = *slot;
+  StatementReset reset_on_exit(stmt);
+  if (filter.status) stmt.bind(":status", std::string(to_string(*filter.status)));
+  if (filter.session_id) stmt.bind(":session_id", *filter.session_id);
+  if (filter.created_since_ms) stmt.bind(":since", *filter.created_since_ms);
+  if (filter.created_until_ms) stmt.bind(":until", *filter.created_until_ms);
+  if (shape.text) stmt.bind(":text", like_pattern(*filter.text));
+  if (cursor) stmt.bind(":cursor", *cursor);
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  stmt.bind(4, static_cast<std::int64_t>(page.limit > kMax ? kMax : page.limit));
+  stmt.bind(":limit", static_cast<std::int64_t>(page.limit > kMax ? kMax : page.limit));
   std::vector<Run> runs;
   while (stmt.executeStep()) runs.push_back(read_run(stmt));
+  if (page.before_run_id) std::reverse(runs.begin(), runs.end());
   return runs;
+}
+
+std::optional<std::int64_t> RunStore::first_position(const std::string& run_id) {
+  SQLite::Statement& stmt = cached_statement(db_, first_position_, kSelectFirstPosition);
+  StatementReset reset_on_exit(stmt);
+  stmt.bind(1, run_id);
+  if (!stmt.executeStep()) return std::nullopt;
+  return stmt.getColumn("first_position").getInt64();
 }
 
 std::optional<std::string> RunStore::live_run_in_session(const std::string& session_id) {

@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +21,26 @@
 #include <runjournal/run.hpp>
 
 namespace runjournal::detail {
+
+// What a runs() listing's statement is made of: which conditions it has,
+// and which way it scans. Statements are prepared once per shape.
+struct ListShape {
+  bool status = false, session = false, since = false, until = false, text = false, cursor = false;
+  bool ascending = true;  // the scan's direction by first_position
+  unsigned key() const noexcept {
+    return (status ? 1u : 0u) | (session ? 2u : 0u) | (since ? 4u : 0u) | (until ? 8u : 0u) | (text ? 16u : 0u) |
+           (cursor ? 32u : 0u) | (ascending ? 64u : 0u);
+  }
+};
+
+// The shape of the listing for `filter` and `page`. Throws
+// Error(InvalidArgument) for a filter or page runs() refuses (journal.hpp).
+ListShape list_shape(const RunFilter& filter, const Page& page);
+// The listing's SQL for a shape (the named parameters :status, :session_id,
+// :since, :until, :text, :cursor, :limit, as the shape has them).
+std::string list_query(const ListShape& shape);
+// `text` as a LIKE pattern matching it anywhere, escaped with `\`.
+std::string like_pattern(std::string_view text);
 
 class RunStore {
  public:
@@ -34,7 +57,10 @@ class RunStore {
   void update_counters(const Run& run);
   // The run's last_position column, without reading the rest of the row.
   std::optional<std::int64_t> last_position(const std::string& run_id);
+  // runs(): the page of runs matching `filter` (journal.hpp says how).
   std::vector<Run> list(const RunFilter& filter, const Page& page);
+  // The run's first_position (its creation order), without the rest of the row.
+  std::optional<std::int64_t> first_position(const std::string& run_id);
   // The oldest run of the session that is not completed, failed or cancelled.
   std::optional<std::string> live_run_in_session(const std::string& session_id);
   // Every run of the session that is not completed, failed or cancelled,
@@ -56,7 +82,8 @@ class RunStore {
 
  private:
   SQLite::Database& db_;
-  std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, live_;
+  std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, first_position_, live_;
+  std::map<unsigned, std::unique_ptr<SQLite::Statement>> list_statements_;  // by ListShape::key()
 };
 
 }  // namespace runjournal::detail

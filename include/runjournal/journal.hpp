@@ -108,16 +108,54 @@ struct NewEvent {
   AppendOptions options;
 };
 
+// Which runs runs() lists. Every field that is set narrows the listing; the
+// default lists every run.
 struct RunFilter {
   std::optional<RunStatus> status;
   std::optional<std::string> session_id;
+  // A creation-time window in Unix ms: created_at_ms >= created_since_ms
+  // (inclusive) and created_at_ms < created_until_ms (exclusive). Either end
+  // may be open. A window whose start is after its end is
+  // ErrorCode::InvalidArgument; an empty one (start == end) lists nothing.
+  std::optional<std::int64_t> created_since_ms;
+  std::optional<std::int64_t> created_until_ms;
+  // Runs whose run_id, session_id or prompt contains this text, ASCII
+  // letters compared without case ("Fix" finds "fix tests"); other
+  // characters, `%`, `_` and `\` included, match only themselves (no
+  // wildcards). Empty matches every run. Invalid UTF-8, or more than
+  // kMaxRunTextFilterBytes bytes, is ErrorCode::InvalidArgument. It is not
+  // indexed: a listing with text reads the runs the other fields leave, in
+  // listing order, until its page is full.
+  std::optional<std::string> text;
 };
 
-// Runs come in creation order. To page, pass the last run id of one page as
-// `after_run_id` of the next; a cursor naming no run is ErrorCode::NotFound.
+// The longest RunFilter::text accepted.
+inline constexpr std::size_t kMaxRunTextFilterBytes = 1024;
+
+// The order runs() lists runs in. Both follow creation order (each run's
+// first_position, the position of its run_created): unique and fixed for
+// the life of the run, so paging by cursor neither skips nor repeats a run,
+// however many runs are created meanwhile.
+enum class RunOrder {
+  OldestFirst,  // creation order
+  NewestFirst,  // the reverse of creation order
+};
+
+// One page of runs, by keyset (a cursor run, never an offset), so every page
+// costs the same however deep it is. To page forward, pass the last run id
+// of one page as `after_run_id` of the next; to page back, the first run id
+// of a page as `before_run_id`: that page holds the up-to-`limit` runs that
+// come just before it, still in listing `order`. "After" and "before" follow
+// the listing order: with NewestFirst, after_run_id leads to older runs. The
+// cursor run need not match the filter. A cursor naming no run (a typo, or
+// a run pruned between pages) is ErrorCode::NotFound; setting both cursors
+// is ErrorCode::InvalidArgument. Fewer than `limit` runs back means that
+// direction has no more (ask for limit + 1 to know without another call).
 struct Page {
   std::size_t limit = 100;
   std::optional<std::string> after_run_id;
+  std::optional<std::string> before_run_id;
+  RunOrder order = RunOrder::OldestFirst;
 };
 
 struct RebuildReport {
@@ -205,6 +243,8 @@ class Journal {
   // row breaks the format: an unknown status, JSON that does not parse), and
   // Busy only in the rare case that SQLite must recover the WAL index.
   std::optional<Run> run(const std::string& run_id) const;
+  // Runs matching `filter`, one `page` at a time (RunFilter, Page above).
+  // Each call is one read: a page never mixes two states of the journal.
   std::vector<Run> runs(const RunFilter& filter = {}, const Page& page = {}) const;
   std::vector<Event> events(const std::string& run_id, std::int64_t from_seq = 1,
                             std::size_t limit = SIZE_MAX) const;
