@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
           nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
+          libcpp-httplib-dev   # runjournal serve: HTTP (docs/serve.md)
           dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
           clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
 missing=()
