@@ -664,8 +664,11 @@ TEST_CASE("run=RUN streams only that run, resumable; payloads=0 leaves payloads 
   REQUIRE(resumed.status() == 200);
   CHECK(json::parse(resumed.next()->data)["kind"] == "tool_result");
 
-  SseClient bare(s.port, s.host(), "/api/stream?payloads=0");
+  // A browser accepts compressed bodies; a stream must still not be
+  // compressed (a compressor would hold events back).
+  SseClient bare(s.port, s.host(), "/api/stream?payloads=0", "Accept-Encoding: gzip, deflate, br\r\n");
   REQUIRE(bare.status() == 200);
+  CHECK(bare.head().find("Content-Encoding") == std::string::npos);
   const json event = json::parse(bare.next()->data);
   CHECK(!event.contains("payload"));
   CHECK(event["kind"] == "run_created");

@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
           nlohmann-json3-dev libfmt-dev doctest-dev libcli11-dev
           libcpp-httplib-dev   # runjournal serve: HTTP (docs/serve.md)
+          chromium chromium-driver wrk   # serve's browser test (tests/browser) and benchmark
           dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
           clang libclang-rt-14-dev)  # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
+# The browser test's driver (playwright-core) runs on Node.js: Debian's,
+# unless the machine already has one.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

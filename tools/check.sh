@@ -3,13 +3,18 @@
 # whole suite twice: a normal build (gcc), and one under AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang, with the fuzz smokes); between the two,
 # the install and the Debian package as a user consumes them
-# (tools/check_install.sh); last, the concurrency tests under
+# (tools/check_install.sh); after the first, the web view in a real browser
+# (tests/browser); last, the concurrency tests under
 # ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/bootstrap.sh build
 ctest --test-dir build --output-on-failure -j 2
+# `runjournal serve` in a real browser: Debian's chromium driven by
+# playwright-core from npm (package-lock.json). The script starts and stops
+# the server and the browser itself, on every way out.
+bash tests/browser/run.sh build
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
 ./build/tools/runjournal-bench --quick --dir build/bench-smoke

@@ -167,7 +167,10 @@ void get_stream(ServeContext& ctx, const httplib::Request& req, httplib::Respons
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Accel-Buffering", "no");
   res.set_chunked_content_provider(
-      "text/event-stream; charset=utf-8",
+      // Exactly this type, no charset: it is the one cpp-httplib never
+      // compresses. A compressor (gzip or brotli, for a browser that accepts
+      // them) would hold events back until its buffer fills.
+      "text/event-stream",
       [&ctx, request, slot](std::size_t, httplib::DataSink& sink) {
         StreamWriter out(ctx, sink, *request);
         try {

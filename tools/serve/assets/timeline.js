@@ -11,8 +11,8 @@
 // An end pairs with the latest open span of its family whose identifying
 // payload field (tool_call_id, call_id, span_id, node_id, node, tool_name,
 // name: the first the opener has) holds the same value, else with the
-// latest open one. A terminal event ends every span still open ("cut
-// off"). A tool_called that nothing ends is a moment, not a span (hosts
+// latest open one. A terminal event ends every span still open (a tool
+// call or node left open is marked "cut off"; a turn or step just ends). A tool_called that nothing ends is a moment, not a span (hosts
 // often record a call and its result as one event).
 
 const KEY_FIELDS = ['tool_call_id', 'call_id', 'span_id', 'node_id', 'node', 'tool_name', 'name'];
@@ -67,7 +67,8 @@ export function spans(events, live, now) {
       continue;
     }
     if (TERMINAL_KINDS.has(event.kind)) {
-      for (const span of [...open]) end(span, event, true);
+      // A turn or step simply ends with the run; anything else was cut off.
+      for (const span of [...open]) end(span, event, !span.next);
       if (runSpan && runSpan.end === null) {
         runSpan.end = event.ts_ms;
         runSpan.closeSeq = event.seq;
