@@ -12,7 +12,10 @@ CREATE TABLE journal_meta (
   created_at_ms INTEGER NOT NULL,       -- when the journal was created
   projector_version INTEGER NOT NULL,   -- the projector version that derived `runs`; a different one rebuilds at open
   last_position INTEGER NOT NULL,       -- a floor: the next event gets one past max(this, max(events.position)); retention raises it before deleting, so positions are never reused
-  projected_position INTEGER NOT NULL   -- a lower bound: `runs` reflects every event up to here (refreshed every 4096 positions, not every commit); a catch-up starts here
+  projected_position INTEGER NOT NULL,  -- a lower bound: `runs` reflects every event up to here (refreshed every 4096 positions, not every commit); a catch-up starts here
+  -- Added by migrations/0004_meta_versions.sql (ALTER TABLE appends them here).
+  compatible_version INTEGER NOT NULL DEFAULT 1,  -- the oldest schema version (PRAGMA user_version) whose runjournal may read this file; no runjournal writes a file whose schema is newer than its own
+  library_version TEXT NOT NULL DEFAULT ''       -- the runjournal version ("0.2.0") that last migrated the file or rebuilt `runs`; named when an older one must refuse it
 );
 
 -- The source of truth: every step of every run, append-only. Rows are never
@@ -59,7 +62,11 @@ CREATE TABLE runs (
   driver_host TEXT,                  -- its host name
   driver_pid INTEGER,                -- its process id on that host
   driver_start_time INTEGER,         -- its start time, /proc/PID/stat field 22 (clock ticks after boot)
-  driver_boot_id TEXT                -- the boot id of that host when it drove the run
+  driver_boot_id TEXT,               -- the boot id of that host when it drove the run
+  -- Added by migrations/0005_run_provenance.sql.
+  agent_spec_digest TEXT,            -- run_created's agent_spec_digest: the digest of the agent spec the run executes, or NULL
+  git_sha TEXT,                      -- run_created's git_sha: the commit the run executes at, or NULL
+  final_state_digest TEXT            -- run_completed's final_state_digest: the digest of the agent's final state, or NULL
 );
 
 -- Runs in creation order (listing and paging).

@@ -16,6 +16,8 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include "meta_store.hpp"
+#include "migrator.hpp"
 #include "sqlite_util.hpp"
 
 namespace runjournal::detail {
@@ -68,12 +70,51 @@ void harden(SQLite::Database& db, std::chrono::milliseconds busy_timeout) {
                        reinterpret_cast<void*>(static_cast<std::intptr_t>(busy_timeout.count())));
 }
 
+// `path` as a URI filename with `immutable=1` (sqlite.org/uri.html): '%',
+// '?' and '#' are escaped, the rest is kept.
+std::string immutable_uri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// What SQLite says when a read-only connection cannot set up the WAL index
+// (no -shm it may create or write).
+bool is_cannot_share(int extended) {
+  return extended == SQLITE_READONLY || extended == SQLITE_READONLY_CANTINIT ||
+         extended == SQLITE_READONLY_DIRECTORY || extended == SQLITE_CANTOPEN || extended == SQLITE_READONLY_CANTLOCK;
+}
+
 }  // namespace
 
-bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
-                  const std::string& vfs) {
+std::unique_ptr<SQLite::Database> open_read_only(const std::filesystem::path& path, int flags,
+                                                 std::chrono::milliseconds busy_timeout, const std::string& vfs) {
+  const int timeout_ms = static_cast<int>(busy_timeout.count());
+  auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY | flags, timeout_ms, vfs);
+  try {
+    query_int(*db, "PRAGMA application_id");  // the first read sets up the WAL index
+    return db;
+  } catch (const SQLite::Exception& e) {
+    std::error_code ec;
+    const bool writer_present = std::filesystem::exists(path.string() + "-wal", ec) || ec;
+    if (!is_cannot_share(e.getExtendedErrorCode()) || writer_present) throw;
+  }
+  db = std::make_unique<SQLite::Database>(immutable_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI | flags,
+                                          timeout_ms, vfs);
+  query_int(*db, "PRAGMA application_id");
+  return db;
+}
+
+bool inspect_file(const std::filesystem::path& path, bool create, bool read_only, const std::string& vfs) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
+  if (read_only) create = false;
   if (!exists) {
     if (!create) throw Error(ErrorCode::NotFound, fmt::format("no journal at {}", path));
     return true;
@@ -112,27 +153,34 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
                                      (std::int64_t{static_cast<unsigned char>(header[70])} << 8) |
                                      std::int64_t{static_cast<unsigned char>(header[71])};
   return translate_errors(fmt::format("inspecting {}", path), [&] {
-    SQLite::Database db(path.string(), SQLite::OPEN_READONLY, 5000, vfs);
-    sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
     // The first read is a pragma, not a query of sqlite_schema: the
     // application id and user version come from the header without SQLite
     // parsing the whole schema, which the writer connection does anyway.
-    std::int64_t application_id = 0;
+    std::unique_ptr<SQLite::Database> inspector;
     try {
-      application_id = query_int(db, "PRAGMA application_id");
+      inspector = open_read_only(path, 0, std::chrono::milliseconds(5000), vfs);
     } catch (const SQLite::Exception& e) {
       // Only when the header says the file is ours (or not yet anyone's):
-      // a foreign database is left untouched.
+      // a foreign database is left untouched; and never for a read-only
+      // open, which writes nothing.
       if (e.getExtendedErrorCode() != SQLITE_READONLY_ROLLBACK ||
           (header_application_id != 0 && header_application_id != kApplicationId)) {
         throw;
+      }
+      if (read_only) {
+        throw Error(ErrorCode::Io, fmt::format("{} holds a transaction cut short by a crash; open it once for "
+                                               "writing to roll it back",
+                                               path));
       }
       {
         SQLite::Database rw(path.string(), SQLite::OPEN_READWRITE, 5000, vfs);
         query_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
       }
-      application_id = query_int(db, "PRAGMA application_id");
+      inspector = open_read_only(path, 0, std::chrono::milliseconds(5000), vfs);
     }
+    SQLite::Database& db = *inspector;
+    sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    const std::int64_t application_id = query_int(db, "PRAGMA application_id");
     const std::int64_t user_version = query_int(db, "PRAGMA user_version");
     if (application_id == 0 && user_version == 0 &&
         query_int(db, "SELECT count(*) FROM sqlite_schema") == 0) {  // an empty SQLite file
@@ -144,11 +192,10 @@ bool inspect_file(const std::filesystem::path& path, bool create, int latest_sch
                   fmt::format("{} is a SQLite database but not a runjournal journal (application_id {})",
                               path, application_id));
     }
-    if (user_version > latest_schema_version) {
-      throw Error(ErrorCode::SchemaTooNew,
-                  fmt::format("{} has schema version {}, newer than this runjournal knows ({}); "
-                              "upgrade runjournal to open it",
-                              path, user_version, latest_schema_version));
+    if (user_version > latest_schema_version()) {
+      const Meta meta = MetaStore(db).load();
+      require_readable(path.string(), user_version, meta);
+      if (!read_only) require_writable(path.string(), user_version, meta);
     }
     return false;
   });
@@ -203,8 +250,7 @@ std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
                                               const std::string& vfs) {
   return translate_errors(fmt::format("opening {} for reading", path), [&] {
     // NOMUTEX: callers serialise each reader (Journal::Impl::read_mu).
-    auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
-                                                 static_cast<int>(busy_timeout.count()), vfs);
+    auto db = open_read_only(path, SQLite::OPEN_NOMUTEX, busy_timeout, vfs);
     harden(*db, busy_timeout);
     return db;
   });

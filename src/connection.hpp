@@ -25,10 +25,14 @@ inline constexpr std::int64_t kApplicationId = 0x524A524E;
 // - empty (0 bytes, or SQLite with no schema and no application id): true,
 //   or NotFound (file untouched) unless `create`;
 // - not SQLite, or SQLite that is not a journal: NotAJournal;
-// - a journal whose user_version is newer than this library: SchemaTooNew;
+// - a journal from a newer runjournal: SchemaTooNew, unless `read_only` and
+//   its compatible version is one this library knows (require_readable,
+//   require_writable in migrator.hpp);
 // - a journal: false.
-bool inspect_file(const std::filesystem::path& path, bool create, int latest_schema_version,
-                  const std::string& vfs);
+// With `read_only` nothing is ever written: `create` must be false, and a
+// hot rollback journal left by a crash during creation is not rolled back
+// (Io: a writer must open it first).
+bool inspect_file(const std::filesystem::path& path, bool create, bool read_only, const std::string& vfs);
 
 // The writer connection: read-write (and create), WAL checked, synchronous
 // per `durability`, busy timeout, defensive mode, trusted_schema off,
@@ -40,10 +44,21 @@ std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path,
                                               const std::string& vfs);
 
 // A reader connection: read-only, busy timeout, defensive mode; like the
-// writer's, without SQLite's own mutex.
+// writer's, without SQLite's own mutex. It reads a journal this process may
+// not write too (open_read_only).
 std::unique_ptr<SQLite::Database> open_reader(const std::filesystem::path& path,
                                               std::chrono::milliseconds busy_timeout,
                                               const std::string& vfs);
+
+// A read-only connection that has read the file's header (so any lock or
+// WAL-index problem shows here). In WAL mode a reader needs the -shm file:
+// where it cannot make one (the folder is read-only and no writer has the
+// file open, so no -wal or -shm is there), SQLite refuses ("attempt to write
+// a readonly database"). Then, and only then, the file is opened with
+// `immutable=1`: nobody can be writing it, since a writer could not make
+// its -wal either (docs/guarantees.md, "Reading").
+std::unique_ptr<SQLite::Database> open_read_only(const std::filesystem::path& path, int flags,
+                                                 std::chrono::milliseconds busy_timeout, const std::string& vfs);
 
 // Sets synchronous on an open connection (FULL or NORMAL).
 void set_durability(SQLite::Database& db, Durability durability);

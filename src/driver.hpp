@@ -3,6 +3,7 @@
 // recover() the last, with the world (processes, leases, the clock) passed in.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -29,6 +30,15 @@ std::optional<Driver> driver_from_payload(const nlohmann::json& payload);
 // Whether a run_created / run_resumed payload lacks a driver, so that the
 // journal adds its own.
 bool needs_driver(std::string_view kind, const nlohmann::json& payload);
+
+// Unix milliseconds of the system clock: what leases are measured on, since
+// they are compared between processes and hosts (never the injectable
+// event clock, which tests pin).
+inline std::int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // One host's heartbeat: it is alive until expires_at_ms (system clock).
 struct Lease {

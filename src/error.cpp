@@ -15,6 +15,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::NotAJournal: return "not_a_journal";
     case ErrorCode::Io: return "io";
     case ErrorCode::TimedOut: return "timed_out";
+    case ErrorCode::ReadOnly: return "read_only";
   }
   return "unknown";
 }

@@ -35,6 +35,9 @@ PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options
                                                         event.kind.size(), options.max_kind_bytes));
   }
   require_utf8(event.kind, "event kind");
+  // The call a C++ host writes first, append(id, "k", {}), passes null
+  // (nlohmann's {} is null): a null payload is an empty object everywhere.
+  if (payload.is_null()) payload = nlohmann::json::object();
   if (!payload.is_object()) {
     throw Error(ErrorCode::InvalidArgument,
                 fmt::format("payload is not a JSON object (it is {})", payload.type_name()));
@@ -62,12 +65,14 @@ PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options
   // on what the caller wrote: the driver the library adds must not push a
   // payload over it (its size varies with the host name).
   const bool add_driver = needs_driver(event.kind, payload);
+  const std::size_t max_depth = options.max_json_depth.value_or(kMaxStoredDepth);
   std::size_t caller_bytes = 0;
   if (add_driver) {
-    caller_bytes = dump_json(payload, "payload").size();
+    caller_bytes = dump_json(payload, "payload", max_depth).size();
     payload[kDriverKey] = driver_to_payload(options.driver ? *options.driver : this_process_driver());
   }
-  prepared.payload_text = dump_json(payload, "payload");
+  prepared.payload_text = dump_json(payload, "payload", max_depth);
+  prepared.driver_added = add_driver;
   if (!add_driver) caller_bytes = prepared.payload_text.size();
   if (caller_bytes > options.max_payload_bytes) {
     throw Error(ErrorCode::InvalidArgument,
@@ -83,12 +88,22 @@ PreparedEvent prepare(const Fields& event, nlohmann::json payload, const Options
 
 }  // namespace
 
+void require_caller_json(const nlohmann::json& value, std::string_view what, const Options& options,
+                         std::size_t depth_below) {
+  // nlohmann copies recursively: a value nested past the limit must be
+  // refused before it is copied, or the copy itself overflows the stack.
+  const std::size_t max_depth = options.max_json_depth.value_or(kMaxStoredDepth);
+  require_representable(value, what, max_depth > depth_below ? max_depth - depth_below : 0);
+}
+
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms) {
+  require_caller_json(event.payload, "payload", options);
   return prepare({event.run_id, event.kind, event.options}, event.payload, options, ts_ms);
 }
 
 PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                             const AppendOptions& append_options, const Options& options, std::int64_t ts_ms) {
+  require_caller_json(payload, "payload", options);
   return prepare({run_id, kind, append_options}, payload, options, ts_ms);
 }
 

@@ -20,13 +20,22 @@ inline constexpr std::size_t kMaxIdBytes = 256;
 // problem: empty or oversize kind or run id, payload not an object or over
 // max_payload_bytes, text that is not UTF-8, a run_created payload without a
 // string session_id. A run_created or run_resumed payload without a "driver"
-// gets options.driver (default: this process) added.
+// gets options.driver (default: this process) added. A null payload is {}.
+// A payload nested deeper than options.max_json_depth is refused naming the
+// limit; the check walks it without recursion, before it is serialised.
 PreparedEvent prepare_event(const NewEvent& event, const Options& options, std::int64_t ts_ms);
 // The same, taking the caller's payload instead of copying it.
 PreparedEvent prepare_event(NewEvent&& event, const Options& options, std::int64_t ts_ms);
 // The same for one event given by its parts (no NewEvent copy of the payload).
 PreparedEvent prepare_event(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                             const AppendOptions& append_options, const Options& options, std::int64_t ts_ms);
+
+// Refuses (as require_representable does) a caller's JSON value that nests
+// deeper than options.max_json_depth minus `depth_below` (the levels the
+// journal puts above it: 1 for run inputs inside run_created's payload).
+// Called before the value is copied: nlohmann copies recursively.
+void require_caller_json(const nlohmann::json& value, std::string_view what, const Options& options,
+                         std::size_t depth_below = 0);
 
 // Checks an id-like string (run id, session id, key): non-empty, at most
 // kMaxIdBytes, valid UTF-8.

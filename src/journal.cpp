@@ -3,6 +3,7 @@
 // through this Journal's own read-only connection.
 #include <runjournal/journal.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -53,16 +54,29 @@ Journal& Journal::operator=(Journal&&) noexcept = default;
 Journal::~Journal() = default;
 
 Journal Journal::open(const std::filesystem::path& path, Options options) {
-  const bool is_new = detail::inspect_file(path, options.create_if_missing, detail::latest_schema_version(),
-                                           options.vfs);
+  // Every stored payload must stay readable by the SQL functions (and no
+  // recursion over a value may run past kMaxStoredDepth).
+  const std::size_t deepest = std::min(sqlite_json_max_depth(), detail::kMaxStoredDepth);
+  if (!options.max_json_depth) options.max_json_depth = deepest;
+  if (*options.max_json_depth < 1 || *options.max_json_depth > deepest) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("Options::max_json_depth {} is out of range: 1 to {} (the deepest this SQLite's JSON "
+                            "functions read)",
+                            *options.max_json_depth, deepest));
+  }
+  const bool is_new = detail::inspect_file(path, options.create_if_missing, options.read_only, options.vfs);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = std::move(options);
-  impl->writer = detail::Writer::acquire(path, impl->options, is_new);
+  if (!impl->options.read_only) impl->writer = detail::Writer::acquire(path, impl->options, is_new);
   return Journal(std::move(impl));
 }
 
 const std::filesystem::path& Journal::path() const noexcept { return impl_->path; }
+
+std::size_t Journal::max_json_depth() const noexcept { return *impl_->options.max_json_depth; }
+
+bool Journal::read_only() const noexcept { return impl_->writer == nullptr; }
 
 Run Journal::create_run(const NewRun& run) {
   const std::string run_id = run.run_id ? *run.run_id
@@ -70,45 +84,47 @@ Run Journal::create_run(const NewRun& run) {
                                                            : random_run_id();
   detail::require_id(run.session_id, "session id");
   detail::require_utf8(run.prompt, "prompt");
+  detail::require_caller_json(run.inputs, "inputs", impl_->options, 1);
+  detail::require_caller_json(run.metadata, "metadata", impl_->options, 1);
   nlohmann::json payload = {{"session_id", run.session_id}, {"prompt", run.prompt}};
   if (!run.inputs.is_null()) payload["inputs"] = run.inputs;
   if (!run.metadata.is_null()) payload["metadata"] = run.metadata;
+  if (run.agent_spec_digest) payload["agent_spec_digest"] = *run.agent_spec_digest;
+  if (run.git_sha) payload["git_sha"] = *run.git_sha;
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(NewEvent{run_id, "run_created", std::move(payload), {}}, impl_->options,
                                         impl_->now()));
   if (run.exclusive) batch.back().exclusive_session = run.session_id;
-  impl_->refresh_lease(/*only_if_due=*/true);
-  detail::BatchResult result = impl_->writer->append(std::move(batch), detail::WithRuns::Yes);
+  detail::BatchResult result = impl_->writable("create_run").append(std::move(batch), detail::WithRuns::Yes);
   return std::move(result.runs.front());
 }
 
 Event Journal::append(const std::string& run_id, const std::string& kind, const nlohmann::json& payload,
                       const AppendOptions& options) {
   std::vector<detail::PreparedEvent> batch;
+  detail::Writer& writer = impl_->writable("append");
   batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events.front());
+  return std::move(writer.append(std::move(batch)).events.front());
 }
 
 std::vector<Event> Journal::append_batch(const std::vector<NewEvent>& events) {
+  detail::Writer& writer = impl_->writable("append_batch");
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
   if (batch.empty()) return {};
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events);
+  return std::move(writer.append(std::move(batch)).events);
 }
 
 std::vector<Event> Journal::append_batch(std::vector<NewEvent>&& events) {
+  detail::Writer& writer = impl_->writable("append_batch");
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(std::move(events));
   if (batch.empty()) return {};
-  impl_->refresh_lease(/*only_if_due=*/true);
-  return std::move(impl_->writer->append(std::move(batch)).events);
+  return std::move(writer.append(std::move(batch)).events);
 }
 
 std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::vector<NewEvent>& chunk)>& next) {
-  impl_->refresh_lease(/*only_if_due=*/true);
   std::vector<NewEvent> chunk;
   detail::BatchResult result =
-      impl_->writer->append_chunked([&](std::vector<detail::PreparedEvent>& out, std::size_t first) {
+      impl_->writable("append_batch_chunked").append_chunked([&](std::vector<detail::PreparedEvent>& out, std::size_t first) {
         chunk.clear();
         if (!next(chunk)) return false;
         out = impl_->prepare_batch(std::move(chunk), first);
@@ -119,17 +135,19 @@ std::vector<Event> Journal::append_batch_chunked(const std::function<bool(std::v
 
 std::future<Event> Journal::append_async(const std::string& run_id, const std::string& kind,
                                         const nlohmann::json& payload, const AppendOptions& options) {
+  detail::Writer& writer = impl_->writable("append_async");
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(run_id, kind, payload, options, impl_->options, impl_->now()));
   auto promise = std::make_shared<std::promise<Event>>();
   std::future<Event> result = promise->get_future();
-  impl_->writer->append_async(
+  writer.append_async(
       std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events.front())); },
       [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
   return result;
 }
 
 std::future<std::vector<Event>> Journal::append_batch_async(const std::vector<NewEvent>& events) {
+  detail::Writer& writer = impl_->writable("append_batch_async");
   auto promise = std::make_shared<std::promise<std::vector<Event>>>();
   std::future<std::vector<Event>> result = promise->get_future();
   std::vector<detail::PreparedEvent> batch = impl_->prepare_batch(events);
@@ -137,7 +155,7 @@ std::future<std::vector<Event>> Journal::append_batch_async(const std::vector<Ne
     promise->set_value({});
     return result;
   }
-  impl_->writer->append_async(
+  writer.append_async(
       std::move(batch), [promise](detail::BatchResult&& r) { promise->set_value(std::move(r.events)); },
       [promise](std::exception_ptr e) { promise->set_exception(std::move(e)); });
   return result;
@@ -190,7 +208,7 @@ std::int64_t Journal::last_position() const {
                      [&](auto&, detail::EventStore& events, auto&) { return events.max_position(); });
 }
 
-RebuildReport Journal::rebuild(const Progress& progress) { return impl_->writer->rebuild(progress); }
+RebuildReport Journal::rebuild(const Progress& progress) { return impl_->writable("rebuild").rebuild(progress); }
 
 VerifyReport Journal::verify(const Progress& progress) const {
   return impl_->read("verify", [&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {

@@ -17,6 +17,7 @@
 #include <runjournal/journal.hpp>
 
 #include "connection.hpp"
+#include "driver.hpp"
 #include "event_input.hpp"
 #include "event_store.hpp"
 #include "run_store.hpp"
@@ -24,20 +25,22 @@
 #include "writer.hpp"
 
 namespace runjournal {
-namespace detail {
-
-inline std::int64_t system_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace detail
 
 struct Journal::Impl {
   std::filesystem::path path;
-  Options options;
+  Options options;  // max_json_depth always set (Journal::open resolves it)
+  // The process's writer for the file; null for a read-only Journal.
   std::shared_ptr<detail::Writer> writer;
+
+  // The writer, for a call that writes (`what`, for the message); a
+  // read-only Journal refuses with ErrorCode::ReadOnly before anything runs.
+  detail::Writer& writable(std::string_view what) {
+    if (!writer) {
+      throw Error(ErrorCode::ReadOnly,
+                  fmt::format("{}: the journal {} was opened read-only", what, path.string()));
+    }
+    return *writer;
+  }
 
   // The reader connection, opened on first read. One at a time per Journal.
   std::mutex read_mu;
@@ -50,15 +53,7 @@ struct Journal::Impl {
   // ---- run lifecycle (src/recovery.cpp) ----
   // The driver this Journal records for the runs it creates or resumes.
   Driver driver() const { return options.driver ? *options.driver : this_process_driver(); }
-  // This host's heartbeat lease: refreshed by heartbeat(), and before a
-  // synchronous write once `lease_due_ms` (system clock) has passed. Done before the write,
-  // in its own short transaction, so a failure to refresh fails the write
-  // before it wrote anything.
-  std::mutex lease_mu;
-  std::int64_t lease_due_ms = 0;
-  void refresh_lease(bool only_if_due);
-  // Appends one event (refreshing the lease first if due) and returns its
-  // run as committed.
+  // Appends one event and returns its run as committed.
   Run append_for_run(const NewEvent& event);
 
   // Checks every event of a batch (one timestamp for all); the first bad one

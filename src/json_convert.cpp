@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "json_text.hpp"
+
 namespace runjournal {
 namespace {
 
@@ -49,6 +51,14 @@ class FieldReader {
       return std::nullopt;
     }
     return string(field);
+  }
+
+  // For fields added after the format's first version: absent is null.
+  std::optional<std::string> late_optional_string(const char* field) const {
+    if (!object_.contains(field)) {
+      return std::nullopt;
+    }
+    return optional_string(field);
   }
 
   std::int64_t integer(const char* field) const {
@@ -137,6 +147,9 @@ nlohmann::json to_json(const Run& run) {
       {"driver_pid", run.driver ? nlohmann::json(run.driver->pid) : nlohmann::json(nullptr)},
       {"driver_start_time", run.driver ? nlohmann::json(run.driver->start_time) : nlohmann::json(nullptr)},
       {"driver_boot_id", run.driver ? nlohmann::json(run.driver->boot_id) : nlohmann::json(nullptr)},
+      {"agent_spec_digest", or_null(run.agent_spec_digest)},
+      {"git_sha", or_null(run.git_sha)},
+      {"final_state_digest", or_null(run.final_state_digest)},
   };
 }
 
@@ -187,6 +200,9 @@ Run run_from_json(const nlohmann::json& json) {
                 "run JSON: fields \"driver_host\", \"driver_pid\", \"driver_start_time\", \"driver_boot_id\" "
                 "must be all null or all set");
   }
+  run.agent_spec_digest = in.late_optional_string("agent_spec_digest");
+  run.git_sha = in.late_optional_string("git_sha");
+  run.final_state_digest = in.late_optional_string("final_state_digest");
   return run;
 }
 
@@ -201,6 +217,10 @@ Event event_from_json(const nlohmann::json& json) {
   event.payload = in.object("payload");
   event.idempotency_key = in.optional_string("idempotency_key");
   return event;
+}
+
+nlohmann::json parse_json(std::string_view text, std::size_t max_depth, std::string_view what) {
+  return detail::parse_json_limited(text, max_depth, what);
 }
 
 }  // namespace runjournal

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "event_input.hpp"
 #include "journal_impl.hpp"
 #include "lease_store.hpp"
 #include "recovery.hpp"
@@ -55,6 +56,7 @@ std::optional<Run> Journal::current_run(const std::string& session_id) const {
 }
 
 bool Journal::cancel_if_live(const std::string& run_id, const std::optional<std::string>& reason) {
+  impl_->writable("cancel_if_live");
   nlohmann::json payload = nlohmann::json::object();
   if (reason) payload["reason"] = *reason;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -75,6 +77,8 @@ bool Journal::cancel_if_live(const std::string& run_id, const std::optional<std:
 }
 
 Run Journal::finish(const std::string& run_id, const ExecutionResult& result) {
+  impl_->writable("finish");
+  detail::require_caller_json(result.outputs, "outputs", impl_->options, 1);
   switch (result.outcome) {
     case ExecutionResult::Outcome::Ok: {
       nlohmann::json payload = nlohmann::json::object();
@@ -94,6 +98,7 @@ Run Journal::finish(const std::string& run_id, const ExecutionResult& result) {
 }
 
 Run Journal::reserve(const NewRun& run) {
+  impl_->writable("reserve");
   NewRun wanted = run;
   wanted.exclusive = true;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -141,6 +146,7 @@ Run Journal::reserve(const NewRun& run) {
 Event Journal::save_checkpoint(const std::string& run_id, const std::string& checkpoint_id,
                                const nlohmann::json& state) {
   detail::require_id(checkpoint_id, "checkpoint id");
+  detail::require_caller_json(state, "checkpoint state", impl_->options, 1);
   return append(run_id, "checkpoint_saved", {{"checkpoint_id", checkpoint_id}, {"state", state}});
 }
 
@@ -151,6 +157,7 @@ std::optional<Checkpoint> Journal::latest_checkpoint(const std::string& run_id) 
 }
 
 bool Journal::delete_checkpoint(const std::string& run_id, const std::string& checkpoint_id) {
+  impl_->writable("delete_checkpoint");
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     const std::optional<Run> found = run(run_id);
     if (!found || found->checkpoint_id != checkpoint_id) return false;

@@ -17,6 +17,9 @@ struct Meta {
   std::int64_t projector_version = 0;
   std::int64_t last_position = 0;       // highest position ever assigned
   std::int64_t projected_position = 0;  // `runs` reflects events up to here
+  // Since schema 4 (migrations/0004_meta_versions.sql); 1 and "" before.
+  std::int64_t compatible_version = 1;  // the oldest schema whose runjournal may read the file
+  std::string library_version;          // the runjournal that last migrated it or rebuilt runs
 };
 
 // The table's statements bound to one connection, kept prepared (the writer
@@ -24,13 +27,16 @@ struct Meta {
 // time, like its connection.
 class MetaStore {
  public:
-  explicit MetaStore(SQLite::Database& db) : db_(db) {}
+  // Reads the file's schema version once, to know which columns it has.
+  explicit MetaStore(SQLite::Database& db);
   Meta load();
   void save_positions(std::int64_t last_position, std::int64_t projected_position);
+  // Records the projector that derived `runs` and this runjournal's version.
   void save_projector_version(std::int64_t version);
 
  private:
   SQLite::Database& db_;
+  bool has_versions_;
   std::optional<SQLite::Statement> select_, update_positions_;
 };
 

@@ -4,26 +4,64 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <runjournal/journal.hpp>
+
 #include "connection.hpp"
 #include "migrations.hpp"
+#include "projector.hpp"
 #include "sqlite_util.hpp"
 
 namespace runjournal::detail {
 namespace {
 
-int user_version(SQLite::Database& db) {
-  SQLite::Statement stmt(db, "PRAGMA user_version");
-  stmt.executeStep();
-  return stmt.getColumn(0).getInt();
-}
+// journal_meta.library_version exists from this schema on.
+constexpr int kLibraryVersionSchema = 4;
+constexpr const char* kRecordLibraryVersion = "UPDATE journal_meta SET library_version = ? WHERE singleton = 1";
+
+int user_version(SQLite::Database& db) { return static_cast<int>(pragma_int(db, "PRAGMA user_version")); }
 
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
+namespace {
+
+std::string written_by(std::int64_t file_schema, const Meta& meta) {
+  return fmt::format("written by runjournal {} (schema {}, projector {})",
+                     meta.library_version.empty() ? "0.1" : meta.library_version, file_schema,
+                     meta.projector_version);
+}
+
+std::string this_runjournal() {
+  return fmt::format("this runjournal {} knows schema {} and projector {}", runjournal::version(),
+                     latest_schema_version(), kProjectorVersion);
+}
+
+}  // namespace
+
+void require_readable(const std::string& where, std::int64_t file_schema, const Meta& meta) {
+  if (meta.compatible_version <= latest_schema_version()) return;
+  throw Error(ErrorCode::SchemaTooNew,
+              fmt::format("{} was {}; {}, and cannot read a journal whose compatible version is {}: upgrade "
+                          "runjournal to open it",
+                          where, written_by(file_schema, meta), this_runjournal(), meta.compatible_version));
+}
+
+void require_writable(const std::string& where, std::int64_t file_schema, const Meta& meta) {
+  if (file_schema <= latest_schema_version() && meta.projector_version <= kProjectorVersion) return;
+  throw Error(ErrorCode::SchemaTooNew,
+              fmt::format("{} was {}; {}: it may read this journal (open it read-only) but never write it, so "
+                          "that a newer runjournal's data is not rewritten by an older one",
+                          where, written_by(file_schema, meta), this_runjournal()));
+}
+
 void migrate(SQLite::Database& db) {
   // The usual open: up to date, one read, no lock.
-  if (translate_errors("reading user_version", [&] { return user_version(db); }) == latest_schema_version()) return;
+  const int found = translate_errors("reading user_version", [&] { return user_version(db); });
+  if (found == latest_schema_version()) return;
+  if (found > latest_schema_version()) {
+    translate_errors("reading journal_meta", [&] { require_writable(db.getFilename(), found, MetaStore(db).load()); });
+  }
   for (const Migration& migration : migrations()) {
     translate_errors(fmt::format("migration {:04}_{}", migration.version, migration.name), [&] {
       // Cheap check outside a transaction first, so that opening an
@@ -31,14 +69,17 @@ void migrate(SQLite::Database& db) {
       if (user_version(db) >= migration.version) return;
       WriteTransaction txn(db);
       const int current = user_version(db);
-      if (current > latest_schema_version()) {
-        throw Error(ErrorCode::SchemaTooNew,
-                    fmt::format("schema version {} is newer than this runjournal knows ({})", current,
-                                latest_schema_version()));
-      }
+      if (current > latest_schema_version()) require_writable(db.getFilename(), current, MetaStore(db).load());
       if (current >= migration.version) return;  // another process got here first
       db.exec(std::string(migration.sql));
       if (migration.version == 1) db.exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
+      if (migration.version >= kLibraryVersionSchema) {
+        // Who brought the file here: an older runjournal that must refuse
+        // to write it names this version (docs/format.md).
+        SQLite::Statement stmt(db, kRecordLibraryVersion);
+        stmt.bind(1, std::string(runjournal::version()));
+        stmt.exec();
+      }
       db.exec(fmt::format("PRAGMA user_version = {}", migration.version));
       txn.commit();
     });

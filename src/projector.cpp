@@ -14,6 +14,7 @@
 #include <runjournal/error.hpp>
 
 #include "driver.hpp"
+#include "json_text.hpp"
 
 namespace runjournal::detail {
 namespace {
@@ -65,9 +66,11 @@ const KindName* find_kind(std::string_view kind) noexcept {
 nlohmann::json parse_payload(std::string_view text) {
   // A stored payload is a JSON object; if a tampered file holds anything else,
   // replay goes on with no fields rather than failing (verify reports it).
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!value.is_object()) return nlohmann::json::object();
-  return value;
+  // Bounded too: a hand-inserted payload nested past anything runjournal
+  // stores replays with no fields rather than recursing later.
+  std::optional<nlohmann::json> value = try_parse_json_limited(text, kMaxStoredDepth);
+  if (!value || !value->is_object()) return nlohmann::json::object();
+  return std::move(*value);
 }
 
 std::optional<std::string> string_field(const nlohmann::json& payload, const char* key) {
@@ -101,6 +104,8 @@ Run created_run(const EventView& event) {
   run.inputs = value_field(payload, "inputs");
   run.metadata = value_field(payload, "metadata");
   run.driver = driver_from_payload(payload);
+  run.agent_spec_digest = string_field(payload, "agent_spec_digest");
+  run.git_sha = string_field(payload, "git_sha");
   run.status = RunStatus::Created;
   run.created_at_ms = event.ts_ms;
   run.first_position = event.position;
@@ -145,6 +150,7 @@ void apply_live(Run& run, KindClass kind_class, const EventView& event) {
       const nlohmann::json payload = parse_payload(event.payload);
       if (auto text = string_field(payload, "result_text")) run.result_text = std::move(text);
       if (payload.contains("outputs")) run.outputs = payload["outputs"];
+      if (auto digest = string_field(payload, "final_state_digest")) run.final_state_digest = std::move(digest);
       run.error.reset();
       finish(run, RunStatus::Completed, event.ts_ms);
       return;
@@ -206,6 +212,12 @@ RowChange project(std::optional<Run>& run, const EventView& event) {
   } else {
     const RunStatus before = run->status;
     apply_live(*run, kind_class, event);
+    // status_reason says why the run is cancelled or interrupted: a run
+    // that moves to any other status (resumed, completed, failed) no longer
+    // is, and "driver gone: …" must not outlive the interruption.
+    if (run->status != before && run->status != RunStatus::Cancelled && run->status != RunStatus::Interrupted) {
+      run->status_reason.reset();
+    }
     // Of the live kinds, only these leave every field but the status alone
     // (apply_live above); and the status may not have moved either.
     const bool status_only = kind_class == KindClass::Activity || kind_class == KindClass::Other ||

@@ -18,7 +18,10 @@ namespace runjournal::detail {
 // Bump whenever project() would derive a different row from the same events:
 // a journal whose stored version differs rebuilds `runs` once at open.
 // 2: runs carry the driver of run_created / run_resumed (migration 0003).
-inline constexpr std::int64_t kProjectorVersion = 2;
+// 3: status_reason describes the current status only (cleared when the run
+//    leaves interrupted or cancelled); runs carry agent_spec_digest, git_sha
+//    and final_state_digest (migration 0005).
+inline constexpr std::int64_t kProjectorVersion = 3;
 
 // What a kind means to the projector. Kind names are open (a host may record
 // any kind), so an unknown name is Other, not an error.

@@ -24,6 +24,7 @@
 #include <runjournal/json.hpp>
 
 #include "event_input.hpp"
+#include "json_text.hpp"
 #include "journal_impl.hpp"
 #include "projector.hpp"
 #include "sqlite_util.hpp"
@@ -155,6 +156,9 @@ void Journal::records(const std::function<void(const RunRecord&)>& visit, const 
 }
 
 ImportReport Journal::import_records(std::istream& in, const Progress& progress) {
+  impl_->writable("import");  // refused before a line is read
+  // A record nests its payloads three deep: {"events": [{"payload": …}]}.
+  const std::size_t max_line_depth = *impl_->options.max_json_depth + 3;
   const std::int64_t total_bytes = stream_size(in);
   std::int64_t bytes_read = 0;
   std::vector<detail::PreparedEvent> batch;
@@ -166,9 +170,8 @@ ImportReport Journal::import_records(std::istream& in, const Progress& progress)
     bytes_read += static_cast<std::int64_t>(text.size()) + 1;
     if (progress) progress(bytes_read, std::max(bytes_read, total_bytes));
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines are allowed
-    const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) throw Error(ErrorCode::InvalidArgument, fmt::format("line {}: not valid JSON", line));
     try {
+      const nlohmann::json json = detail::parse_json_limited(text, max_line_depth, "the record");
       RunRecord record = record_from_json(json);
       check_record(record);
       const auto [it, inserted] = line_of_run.emplace(record.run.run_id, line);
@@ -215,7 +218,7 @@ ImportReport Journal::import_records(std::istream& in, const Progress& progress)
   }
   if (batch.empty()) return report;
   try {
-    impl_->writer->append(std::move(batch));
+    impl_->writable("import").append(std::move(batch));
   } catch (const Error& e) {
     // A batch of one event carries no index; its line is the only one.
     const bool refusal = e.code() != ErrorCode::Io && e.code() != ErrorCode::Busy && e.code() != ErrorCode::Corrupt;

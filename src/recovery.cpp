@@ -32,32 +32,18 @@ World world_now(std::vector<Lease> leases) {
 
 }  // namespace detail
 
-void Journal::Impl::refresh_lease(bool only_if_due) {
-  std::lock_guard lock(lease_mu);
-  // Leases are compared between processes and hosts, so they follow the
-  // system clock, never the injectable event clock (which tests pin).
-  const std::int64_t now_ms = detail::system_clock_ms();
-  if (only_if_due && now_ms < lease_due_ms) return;
-  const std::int64_t ttl = options.lease_ttl.count();
-  const Driver self = this_process_driver();
-  writer->write("refreshing the heartbeat lease",
-                [&](SQLite::Database& db) { detail::refresh_lease(db, self.host, self.boot_id, now_ms + ttl); });
-  // Refresh well before expiry, so one slow write never lets it lapse.
-  lease_due_ms = now_ms + std::max<std::int64_t>(ttl / 6, 1);
-}
-
 Run Journal::Impl::append_for_run(const NewEvent& event) {
+  detail::Writer& w = writable(event.kind);
   std::vector<detail::PreparedEvent> batch;
   batch.push_back(detail::prepare_event(event, options, now()));
-  refresh_lease(/*only_if_due=*/true);
-  detail::BatchResult result = writer->append(std::move(batch), detail::WithRuns::Yes);
+  detail::BatchResult result = w.append(std::move(batch), detail::WithRuns::Yes);
   if (!result.runs.empty()) return std::move(result.runs.front());
   // An idempotent retry wrote nothing and touched no row: read it.
   return read("reading a run", [&](auto&, auto&, detail::RunStore& runs) { return runs.load(event.run_id); })
       .value();
 }
 
-void Journal::heartbeat() { impl_->refresh_lease(/*only_if_due=*/false); }
+void Journal::heartbeat() { impl_->writable("heartbeat").heartbeat(); }
 
 std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const {
   std::vector<Run> candidates;
@@ -81,6 +67,8 @@ std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const 
 }
 
 Run Journal::resume_run(const std::string& run_id, const nlohmann::json& payload, const AppendOptions& options) {
+  impl_->writable("resume_run");
+  detail::require_caller_json(payload, "payload", impl_->options);
   const std::optional<Run> run = this->run(run_id);
   if (!run) throw Error(ErrorCode::NotFound, fmt::format("no run {}", run_id));
   if (is_terminal(run->status)) {
@@ -105,6 +93,7 @@ Run Journal::resume_run(const std::string& run_id, const nlohmann::json& payload
 }
 
 Run Journal::interrupt_run(const std::string& run_id, const std::string& reason, const AppendOptions& options) {
+  impl_->writable("interrupt_run");
   const std::optional<Run> run = this->run(run_id);
   if (!run) throw Error(ErrorCode::NotFound, fmt::format("no run {}", run_id));
   if (is_terminal(run->status)) {

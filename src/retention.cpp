@@ -47,11 +47,7 @@ constexpr const char* kFreelistCount = "PRAGMA freelist_count";
 constexpr const char* kIncrementalVacuum = "PRAGMA incremental_vacuum(2000)";
 constexpr const char* kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
 
-std::int64_t freelist_count(SQLite::Database& db) {
-  SQLite::Statement stmt(db, kFreelistCount);
-  stmt.executeStep();
-  return stmt.getColumn(0).getInt64();
-}
+std::int64_t freelist_count(SQLite::Database& db) { return detail::pragma_int(db, kFreelistCount); }
 
 // An append-only archive file that can be cut back to a known size.
 class Archive {
@@ -191,6 +187,7 @@ std::int64_t parse_cutoff(const std::string& text, std::int64_t now_ms) {
 }
 
 PruneReport Journal::prune(const PruneOptions& options, const Progress& progress) {
+  impl_->writable("prune");
   if (options.runs_per_transaction == 0) throw Error(ErrorCode::InvalidArgument, "prune: runs_per_transaction is 0");
   std::optional<Archive> archive;
   if (options.archive) archive.emplace(*options.archive);
@@ -201,7 +198,7 @@ PruneReport Journal::prune(const PruneOptions& options, const Progress& progress
   PruneReport report;
   bool more = true;
   while (more) {
-    impl_->writer->with_connection([&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {
+    impl_->writable("prune").with_connection([&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {
       detail::WriteTransaction txn(db);
       const std::vector<std::string> ids = runs.finished_before(options.finished_before_ms, options.runs_per_transaction);
       more = ids.size() == options.runs_per_transaction;
@@ -245,7 +242,7 @@ PruneReport Journal::prune(const PruneOptions& options, const Progress& progress
   // Give the space back, a bounded number of pages per transaction.
   for (;;) {
     bool freed_some = false;
-    impl_->writer->with_connection([&](SQLite::Database& db, auto&, auto&) {
+    impl_->writable("prune").with_connection([&](SQLite::Database& db, auto&, auto&) {
       const std::int64_t before = freelist_count(db);
       if (before == 0) return;
       detail::WriteTransaction txn(db);
@@ -258,7 +255,7 @@ PruneReport Journal::prune(const PruneOptions& options, const Progress& progress
     if (!freed_some) break;
   }
   // Copies the shrunken file back from the WAL so the file system sees it.
-  impl_->writer->with_connection([&](SQLite::Database& db, auto&, auto&) { db.exec(kCheckpoint); });
+  impl_->writable("prune").with_connection([&](SQLite::Database& db, auto&, auto&) { db.exec(kCheckpoint); });
   return report;
 }
 

@@ -15,20 +15,71 @@
 namespace runjournal::detail {
 namespace {
 
-#define RUNJOURNAL_RUN_COLUMNS                                                                        \
-  "run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, status_reason, " \
-  "checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "         \
-  "event_count, last_seq, last_position, driver_host, driver_pid, driver_start_time, driver_boot_id"
+// The columns of `runs`, as the migrations added them. A reader may open a
+// file an older runjournal wrote and nobody has migrated (a read-only open:
+// it must not migrate), so each statement that reads rows names the columns
+// the file has and reads the later ones as NULL (select_columns).
+struct RunColumns {
+  int since_schema;  // the migration that added them
+  const char* names;
+};
+constexpr RunColumns kRunColumns[] = {
+    {1,
+     "run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, status_reason, "
+     "checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "
+     "event_count, last_seq, last_position"},
+    {3, "driver_host, driver_pid, driver_start_time, driver_boot_id"},
+    {5, "agent_spec_digest, git_sha, final_state_digest"},
+};
 
-constexpr const char* kSelectById = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE run_id = ?";
+// "a, b, c" for a schema that has them, "NULL AS a, NULL AS b, …" before.
+std::string select_columns(int schema_version) {
+  std::string list;
+  for (const RunColumns& group : kRunColumns) {
+    std::string_view names = group.names;
+    while (!names.empty()) {
+      const std::size_t comma = names.find(',');
+      std::string_view name = names.substr(0, comma);
+      names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 2);
+      if (!list.empty()) list += ", ";
+      if (schema_version >= group.since_schema) {
+        list += name;
+      } else {
+        list += fmt::format("NULL AS {}", name);
+      }
+    }
+  }
+  return list;
+}
+
+// Statements that read whole rows; "{columns}" becomes select_columns().
+constexpr const char* kSelectById = "SELECT {columns} FROM runs WHERE run_id = ?";
+// Every live run of a session, oldest first (current run, reservations).
+constexpr const char* kSelectLiveListInSession =
+    "SELECT {columns} FROM runs "
+    "WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') ORDER BY first_position";
+// Runs recover() considers, oldest first; ?1 also takes interrupted ones.
+constexpr const char* kSelectUnfinished =
+    "SELECT {columns} FROM runs "
+    "WHERE status IN ('created', 'planning', 'executing', 'verifying') OR (?1 AND status = 'interrupted') "
+    "ORDER BY first_position";
+
+std::string with_columns(const char* sql, const std::string& columns) {
+  return fmt::format(fmt::runtime(sql), fmt::arg("columns", columns));
+}
+
 // Insert and update name their parameters after the columns, so that one
-// function binds what both write (bind_row).
+// function binds what both write (bind_row). Writers work on migrated files
+// only, so they name every column.
 constexpr const char* kInsert =
-    "INSERT INTO runs (" RUNJOURNAL_RUN_COLUMNS
+    "INSERT INTO runs (run_id, session_id, status, prompt, inputs, outputs, metadata, result_text, error, "
+    "status_reason, checkpoint_id, checkpoint, created_at_ms, updated_at_ms, finished_at_ms, first_position, "
+    "event_count, last_seq, last_position, driver_host, driver_pid, driver_start_time, driver_boot_id, "
+    "agent_spec_digest, git_sha, final_state_digest"
     ") VALUES (:run_id, :session_id, :status, :prompt, :inputs, :outputs, :metadata, :result_text, :error, "
     ":status_reason, :checkpoint_id, :checkpoint, :created_at_ms, :updated_at_ms, :finished_at_ms, "
     ":first_position, :event_count, :last_seq, :last_position, :driver_host, :driver_pid, :driver_start_time, "
-    ":driver_boot_id)";
+    ":driver_boot_id, :agent_spec_digest, :git_sha, :final_state_digest)";
 // Every column an event can change; session, creation and first_position
 // are fixed by run_created.
 constexpr const char* kUpdate =
@@ -37,7 +88,9 @@ constexpr const char* kUpdate =
     "checkpoint_id = :checkpoint_id, checkpoint = :checkpoint, updated_at_ms = :updated_at_ms, "
     "finished_at_ms = :finished_at_ms, event_count = :event_count, last_seq = :last_seq, "
     "last_position = :last_position, driver_host = :driver_host, driver_pid = :driver_pid, "
-    "driver_start_time = :driver_start_time, driver_boot_id = :driver_boot_id WHERE run_id = :run_id";
+    "driver_start_time = :driver_start_time, driver_boot_id = :driver_boot_id, "
+    "agent_spec_digest = :agent_spec_digest, git_sha = :git_sha, final_state_digest = :final_state_digest "
+    "WHERE run_id = :run_id";
 constexpr const char* kUpdateCounters =
     "UPDATE runs SET updated_at_ms = ?2, event_count = ?3, last_seq = ?4, last_position = ?5 WHERE run_id = ?1";
 constexpr const char* kSelectLastPosition = "SELECT last_position FROM runs WHERE run_id = ?";
@@ -46,15 +99,6 @@ constexpr const char* kSelectFirstPosition = "SELECT first_position FROM runs WH
 constexpr const char* kSelectLiveInSession =
     "SELECT run_id FROM runs WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') "
     "ORDER BY first_position LIMIT 1";
-// Every live run of a session, oldest first (current run, reservations).
-constexpr const char* kSelectLiveListInSession =
-    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
-    "WHERE session_id = ? AND status NOT IN ('completed', 'failed', 'cancelled') ORDER BY first_position";
-// Runs recover() considers, oldest first; ?1 also takes interrupted ones.
-constexpr const char* kSelectUnfinished =
-    "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs "
-    "WHERE status IN ('created', 'planning', 'executing', 'verifying') OR (?1 AND status = 'interrupted') "
-    "ORDER BY first_position";
 // The listing (runs()) is assembled from these parts: only the conditions a
 // filter sets are in the statement, so SQLite can pick the index that fits
 // (runs_by_status or runs_by_session for an equality, seeking to the cursor
@@ -62,7 +106,7 @@ constexpr const char* kSelectUnfinished =
 // scanning past `?1 IS NULL OR …` terms no index can serve. The cursor is a
 // first_position, compared in the scan's direction. LIKE compares ASCII
 // letters without case (SQLite's default); the pattern is escaped with `\`.
-constexpr const char* kListSelect = "SELECT " RUNJOURNAL_RUN_COLUMNS " FROM runs WHERE TRUE";
+constexpr const char* kListSelect = "SELECT {columns} FROM runs WHERE TRUE";
 constexpr const char* kListStatus = " AND status = :status";
 // With a session too, `+status` keeps SQLite from choosing runs_by_status:
 // with no statistics it cannot know that a session (a conversation) holds
@@ -89,7 +133,6 @@ constexpr const char* kDeleteOne = "DELETE FROM runs WHERE run_id = ?";
 // Statistics (src/stats.cpp).
 constexpr const char* kCountByStatus = "SELECT status, count(*) AS runs FROM runs GROUP BY status ORDER BY status";
 
-#undef RUNJOURNAL_RUN_COLUMNS
 
 std::optional<std::string> optional_text(const SQLite::Column& column) {
   if (column.isNull()) return std::nullopt;
@@ -132,6 +175,9 @@ Run read_run(SQLite::Statement& stmt) {
     run.driver = Driver{stmt.getColumn("driver_host").getString(), driver_pid.getInt64(),
                         stmt.getColumn("driver_start_time").getInt64(), stmt.getColumn("driver_boot_id").getString()};
   }
+  run.agent_spec_digest = optional_text(stmt.getColumn("agent_spec_digest"));
+  run.git_sha = optional_text(stmt.getColumn("git_sha"));
+  run.final_state_digest = optional_text(stmt.getColumn("final_state_digest"));
   return run;
 }
 
@@ -168,6 +214,9 @@ void bind_row(SQLite::Statement& stmt, const Run& run) {
   bind_optional(stmt, ":driver_pid", driver ? std::optional(driver->pid) : std::nullopt);
   bind_optional(stmt, ":driver_start_time", driver ? std::optional(driver->start_time) : std::nullopt);
   bind_optional(stmt, ":driver_boot_id", driver ? std::optional(driver->boot_id) : std::nullopt);
+  bind_optional(stmt, ":agent_spec_digest", run.agent_spec_digest);
+  bind_optional(stmt, ":git_sha", run.git_sha);
+  bind_optional(stmt, ":final_state_digest", run.final_state_digest);
 }
 
 std::vector<Run> read_runs(SQLite::Statement& stmt) {
@@ -178,10 +227,16 @@ std::vector<Run> read_runs(SQLite::Statement& stmt) {
 
 }  // namespace
 
-RunStore::RunStore(SQLite::Database& db) : db_(db) {}
+RunStore::RunStore(SQLite::Database& db) : db_(db) {
+  const std::string columns = select_columns(static_cast<int>(pragma_int(db, "PRAGMA user_version")));
+  select_by_id_ = with_columns(kSelectById, columns);
+  select_live_list_ = with_columns(kSelectLiveListInSession, columns);
+  select_unfinished_ = with_columns(kSelectUnfinished, columns);
+  columns_ = columns;
+}
 
 std::optional<Run> RunStore::load(const std::string& run_id) {
-  SQLite::Statement& stmt = cached_statement(db_, load_, kSelectById);
+  SQLite::Statement& stmt = cached_statement(db_, load_, select_by_id_.c_str());
   StatementReset reset_on_exit(stmt);
   stmt.bind(1, run_id);
   std::optional<Run> run;
@@ -225,8 +280,8 @@ std::optional<std::int64_t> RunStore::last_position(const std::string& run_id) {
   return stmt.getColumn("last_position").getInt64();
 }
 
-std::string list_query(const ListShape& shape) {
-  std::string sql = kListSelect;
+std::string list_query(const ListShape& shape, const std::string& columns) {
+  std::string sql = with_columns(kListSelect, columns);
   if (shape.status) sql += shape.session ? kListStatusUnindexed : kListStatus;
   if (shape.session) sql += kListSession;
   if (shape.since) sql += kListSince;
@@ -288,7 +343,7 @@ std::vector<Run> RunStore::list(const RunFilter& filter, const Page& page) {
   // One prepared statement per shape: a page costs one plan, not one
   // parse, after the first (there are at most 128 shapes).
   std::unique_ptr<SQLite::Statement>& slot = list_statements_[shape.key()];
-  if (!slot) slot = std::make_unique<SQLite::Statement>(db_, list_query(shape));
+  if (!slot) slot = std::make_unique<SQLite::Statement>(db_, list_query(shape, columns_));
   SQLite::Statement& stmt = *slot;
   StatementReset reset_on_exit(stmt);
   if (filter.status) stmt.bind(":status", std::string(to_string(*filter.status)));
@@ -323,13 +378,13 @@ std::optional<std::string> RunStore::live_run_in_session(const std::string& sess
 }
 
 std::vector<Run> RunStore::live_runs_in_session(const std::string& session_id) {
-  SQLite::Statement stmt(db_, kSelectLiveListInSession);
+  SQLite::Statement stmt(db_, select_live_list_);
   stmt.bind(1, session_id);
   return read_runs(stmt);
 }
 
 std::vector<Run> RunStore::unfinished(bool include_interrupted) {
-  SQLite::Statement stmt(db_, kSelectUnfinished);
+  SQLite::Statement stmt(db_, select_unfinished_);
   stmt.bind(1, include_interrupted ? 1 : 0);
   return read_runs(stmt);
 }

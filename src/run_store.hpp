@@ -36,14 +36,17 @@ struct ListShape {
 // The shape of the listing for `filter` and `page`. Throws
 // Error(InvalidArgument) for a filter or page runs() refuses (journal.hpp).
 ListShape list_shape(const RunFilter& filter, const Page& page);
-// The listing's SQL for a shape (the named parameters :status, :session_id,
-// :since, :until, :text, :cursor, :limit, as the shape has them).
-std::string list_query(const ListShape& shape);
+// The listing's SQL for a shape, selecting `columns` (the named parameters
+// :status, :session_id, :since, :until, :text, :cursor, :limit, as the shape
+// has them).
+std::string list_query(const ListShape& shape, const std::string& columns);
 // `text` as a LIKE pattern matching it anywhere, escaped with `\`.
 std::string like_pattern(std::string_view text);
 
 class RunStore {
  public:
+  // Reads the file's schema version once: rows of a file that predates a
+  // column (a read-only open of an unmigrated file) read it as absent.
   explicit RunStore(SQLite::Database& db);
 
   std::optional<Run> load(const std::string& run_id);
@@ -82,6 +85,8 @@ class RunStore {
 
  private:
   SQLite::Database& db_;
+  std::string select_by_id_, select_live_list_, select_unfinished_;
+  std::string columns_;  // the select list for this file's schema (listing statements)
   std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, first_position_, live_;
   std::map<unsigned, std::unique_ptr<SQLite::Statement>> list_statements_;  // by ListShape::key()
 };

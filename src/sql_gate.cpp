@@ -29,6 +29,7 @@
 
 #include "connection.hpp"
 #include "journal_impl.hpp"
+#include "json_text.hpp"
 #include "sqlite_util.hpp"
 
 namespace runjournal {
@@ -222,10 +223,11 @@ SqlValue read_value(sqlite3_stmt* stmt, int column, Origin origin) {
       // prompt that happens to look like JSON stays text.
       const bool looks_structured = !value.text.empty() && (value.text.front() == '{' || value.text.front() == '[');
       if (origin == Origin::JsonColumn || (origin == Origin::Computed && looks_structured)) {
-        nlohmann::json parsed = nlohmann::json::parse(value.text, nullptr, /*allow_exceptions=*/false);
-        if (!parsed.is_discarded()) {
+        // Bounded: a query can compute text nested far deeper than any
+        // payload, which is then left as text rather than parsed.
+        if (std::optional<nlohmann::json> parsed = detail::try_parse_json_limited(value.text, detail::kMaxStoredDepth)) {
           value.type = SqlValue::Type::Json;
-          value.json = std::move(parsed);
+          value.json = std::move(*parsed);
         }
       }
       break;

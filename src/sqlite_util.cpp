@@ -1,7 +1,65 @@
 #include "sqlite_util.hpp"
 
+#include <cstddef>
+#include <string>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
+
+#include <runjournal/journal.hpp>
+
+namespace runjournal {
+namespace {
+
+// Whether SQLite's json_valid() accepts `depth` nested arrays.
+bool json_accepts_depth(sqlite3_stmt* stmt, std::size_t depth) {
+  std::string text(depth, '[');
+  text.append(depth, ']');
+  sqlite3_reset(stmt);
+  sqlite3_bind_text(stmt, 1, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 1;
+}
+
+// Asks the linked SQLite: the largest depth json_valid() accepts, by
+// bisection between 1 and 2^17 (SQLite's limit has been 2,000, then 1,000).
+std::size_t probe_json_max_depth() noexcept {
+  // Used only if SQLite cannot tell (JSON functions compiled out, no
+  // memory): the smallest limit any SQLite with JSON functions has had.
+  constexpr std::size_t kFallback = 1000;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return kFallback;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  std::size_t found = kFallback;
+  if (sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &stmt, nullptr) == SQLITE_OK &&
+      json_accepts_depth(stmt, 1)) {
+    std::size_t accepted = 1;
+    std::size_t refused = std::size_t{1} << 17;
+    if (json_accepts_depth(stmt, refused)) {
+      found = refused;  // no limit worth the name; ours (kMaxStoredDepth) applies
+    } else {
+      while (refused - accepted > 1) {
+        const std::size_t mid = accepted + (refused - accepted) / 2;
+        (json_accepts_depth(stmt, mid) ? accepted : refused) = mid;
+      }
+      found = accepted;
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return found;
+}
+
+}  // namespace
+
+std::size_t sqlite_json_max_depth() noexcept {
+  static const std::size_t depth = probe_json_max_depth();
+  return depth;
+}
+
+}  // namespace runjournal
 
 namespace runjournal::detail {
 
@@ -16,6 +74,12 @@ void throw_sqlite_error(const SQLite::Exception& e, std::string_view context) {
     default: break;
   }
   throw Error(code, fmt::format("{}: {} (sqlite error {})", context, e.what(), extended));
+}
+
+std::int64_t pragma_int(SQLite::Database& db, const char* pragma) {
+  SQLite::Statement stmt(db, pragma);
+  if (!stmt.executeStep()) return 0;
+  return stmt.getColumn(0).getInt64();
 }
 
 SQLite::Statement& cached_statement(SQLite::Database& db, std::optional<SQLite::Statement>& slot, const char* sql) {
@@ -65,6 +129,11 @@ WriteTransaction::~WriteTransaction() {
     run(&TransactionStatements::rollback, "ROLLBACK");
   } catch (...) {
   }
+}
+
+void WriteTransaction::rollback() {
+  done_ = true;
+  translate_errors("rollback", [&] { run(&TransactionStatements::rollback, "ROLLBACK"); });
 }
 
 void WriteTransaction::commit() {

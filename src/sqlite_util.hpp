@@ -2,6 +2,7 @@
 // transaction guards every table file uses.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,10 @@ decltype(auto) translate_errors(std::string_view context, Fn&& fn) {
     throw_sqlite_error(e, context);
   }
 }
+
+// The integer a single-value PRAGMA returns ("PRAGMA user_version"), 0 when
+// it returns no row. Every file-level PRAGMA read goes through here.
+std::int64_t pragma_int(SQLite::Database& db, const char* pragma);
 
 // The statement in `slot`, prepared on first use and reset (bindings
 // cleared) on every later one. Stores keep their hot statements this way.
@@ -66,6 +71,8 @@ class WriteTransaction {
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void commit();
+  // Rolls back now (the destructor then does nothing).
+  void rollback();
 
  private:
   void run(std::optional<SQLite::Statement> TransactionStatements::*slot, const char* sql);

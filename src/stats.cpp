@@ -28,12 +28,6 @@ constexpr RunStatus kStatuses[] = {RunStatus::Created,     RunStatus::Planning, 
                                    RunStatus::Verifying,   RunStatus::Interrupted, RunStatus::Completed,
                                    RunStatus::Failed,      RunStatus::Cancelled};
 
-std::int64_t pragma_value(SQLite::Database& db, const char* pragma) {
-  SQLite::Statement stmt(db, pragma);
-  if (!stmt.executeStep()) return 0;
-  return stmt.getColumn(0).getInt64();
-}
-
 // 0 for a file that is not there (a WAL removed by the last close).
 std::int64_t size_of(const std::filesystem::path& path) {
   std::error_code ec;
@@ -60,10 +54,10 @@ JournalStats Journal::stats() const {
     stats.journal_id = meta.journal_id;
     stats.assigned_position = std::max(meta.last_position, stats.last_position);
     stats.projector_version = meta.projector_version;
-    stats.page_size = pragma_value(db, kPageSize);
-    stats.page_count = pragma_value(db, kPageCount);
-    stats.free_pages = pragma_value(db, kFreelistCount);
-    stats.schema_version = pragma_value(db, kUserVersion);
+    stats.page_size = detail::pragma_int(db, kPageSize);
+    stats.page_count = detail::pragma_int(db, kPageCount);
+    stats.free_pages = detail::pragma_int(db, kFreelistCount);
+    stats.schema_version = detail::pragma_int(db, kUserVersion);
   });
   stats.file_bytes = size_of(impl_->path);
   stats.wal_bytes = size_of(impl_->path.string() + "-wal");

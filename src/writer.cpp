@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "connection.hpp"
+#include "driver.hpp"
+#include "lease_store.hpp"
 #include "meta_store.hpp"
 #include "migrator.hpp"
 #include "projector.hpp"
@@ -79,6 +81,20 @@ std::exception_ptr own_copy(const std::exception_ptr& failure) {
   }
 }
 
+// Whether `e` repeats the stored event `original`: the same kind and the
+// same payload (as JSON values, so spelling does not matter). A driver the
+// journal added is not the caller's: a retry from another process carries
+// another one, so then it is left out of the comparison.
+bool is_retry_of(const Event& original, const PreparedEvent& e) {
+  if (original.kind != e.kind) return false;
+  if (!e.driver_added) return original.payload == e.payload;
+  nlohmann::json stored = original.payload;
+  nlohmann::json given = e.payload;
+  stored.erase(kDriverKey);
+  given.erase(kDriverKey);
+  return stored == given;
+}
+
 }  // namespace
 
 Writer::Writer(std::unique_ptr<SQLite::Database> db, Durability durability)
@@ -120,6 +136,7 @@ std::shared_ptr<Writer> Writer::acquire(const std::filesystem::path& path, const
           translate_errors("setting durability", [&] { set_durability(*writer->db_, Durability::Full); });
           writer->durability_ = Durability::Full;
         }
+        writer->lease_ttl_ms_ = std::max<std::int64_t>(writer->lease_ttl_ms_, options.lease_ttl.count());
         return writer;
       }
     }
@@ -127,6 +144,7 @@ std::shared_ptr<Writer> Writer::acquire(const std::filesystem::path& path, const
   auto db = open_writer(path, options.durability, options.busy_timeout, is_new, options.vfs);
   translate_errors(fmt::format("migrating {}", path), [&] { migrate(*db); });
   auto writer = std::make_shared<Writer>(std::move(db), options.durability);
+  writer->lease_ttl_ms_ = options.lease_ttl.count();
   writer->reconcile_projection();
   if (auto id = file_id(path)) registry()[*id] = writer;
   return writer;
@@ -137,10 +155,13 @@ void Writer::reconcile_projection() {
   invalidate_cache();
   translate_errors("bringing runs up to date", [&] {
     const Meta meta = meta_.load();
+    // runs derived by a newer projector is never re-derived by an older one.
+    require_writable(db_->getFilename(), latest_schema_version(), meta);
     const bool stale_version = meta.projector_version != kProjectorVersion;
     if (!stale_version && !runs_lag(meta, events_.newest())) return;  // the usual open: no history is read
     WriteTransaction txn(*db_);
     const Meta current = meta_.load();  // another process may have done it meanwhile
+    require_writable(db_->getFilename(), latest_schema_version(), current);
     if (current.projector_version != kProjectorVersion) {
       rebuild_in_transaction({});
     } else {
@@ -160,6 +181,10 @@ bool Writer::runs_lag(const Meta& meta, const std::optional<std::pair<std::int64
 
 std::int64_t Writer::catch_up_in_transaction() {
   const Meta meta = meta_.load();
+  // Reached after another connection wrote: a newer runjournal may have
+  // migrated the file or re-derived runs meanwhile, and then this one must
+  // stop writing it (the transaction rolls back; nothing is written).
+  require_writable(db_->getFilename(), pragma_int(*db_, "PRAGMA user_version"), meta);
   const auto newest = events_.newest();
   const std::int64_t max_position = newest ? newest->first : 0;
   const std::int64_t last_assigned = std::max(meta.last_position, max_position);
@@ -191,6 +216,22 @@ RebuildReport Writer::rebuild(const Progress& progress) {
     txn.commit();
     return report;
   });
+}
+
+void Writer::write_lease(std::int64_t now_ms) {
+  const Driver self = this_process_driver();
+  refresh_lease(*db_, self.host, self.boot_id, now_ms + lease_ttl_ms_);
+}
+
+void Writer::heartbeat() {
+  std::lock_guard lock(db_mu_);
+  const std::int64_t now_ms = system_clock_ms();
+  translate_errors("refreshing the heartbeat lease", [&] {
+    WriteTransaction txn(*db_, &txn_statements_);
+    write_lease(now_ms);
+    txn.commit();
+  });
+  lease_due_ms_ = now_ms + std::max<std::int64_t>(lease_ttl_ms_ / 6, 1);
 }
 
 void Writer::write(std::string_view what, const std::function<void(SQLite::Database&)>& fn) {
@@ -343,6 +384,7 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
     translate_errors("append", [&] {
       WriteTransaction txn(*db_, &txn_statements_);
       auto [position, version] = begin_positions();
+      const std::int64_t first_position = position;
       ProjectionCache& cache = cache_;
       for (std::size_t i = 0;; ++i) {
         if (i == group.size()) {
@@ -389,7 +431,7 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
         if (!result) continue;
         for (Run& run : result->runs) run = *cache.get(run.run_id);
       }
-      finish_commit(txn, position, version);
+      finish_commit(txn, first_position, position, version);
     });
     stats_.batches += static_cast<std::int64_t>(group.size());
   } catch (...) {
@@ -417,8 +459,21 @@ std::pair<std::int64_t, std::int64_t> Writer::begin_positions() {
   return {catch_up_in_transaction(), version};
 }
 
-void Writer::finish_commit(WriteTransaction& txn, std::int64_t position, std::int64_t version) {
+void Writer::finish_commit(WriteTransaction& txn, std::int64_t first, std::int64_t position,
+                           std::int64_t version) {
+  if (position == first) {
+    // No event was written: every batch was refused or an idempotent
+    // retry. Roll back, so that not a byte of the file changes (a catch-up
+    // this transaction made goes too, and with it the rows cached since).
+    txn.rollback();
+    invalidate_cache();
+    return;
+  }
   cache_.flush();
+  // The lease rides in a commit that writes, once due (writer.hpp).
+  const std::int64_t now_ms = system_clock_ms();
+  const bool refresh_lease = now_ms >= lease_due_ms_;
+  if (refresh_lease) write_lease(now_ms);
   // journal_meta's positions are lower bounds (docs/format.md): written
   // every kMetaEvery positions, not every commit, which saves a page in
   // every commit's WAL frames. They bound how far back a catch-up after
@@ -431,6 +486,7 @@ void Writer::finish_commit(WriteTransaction& txn, std::int64_t position, std::in
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - flush_start).count();
   // Read by the next leader under queue_mu_; a moving average (7/8 old).
   flush_ewma_us_.store((flush_ewma_us_.load() * 7 + std::min<std::int64_t>(flush_us, kMaxGatherUs * 2)) / 8);
+  if (refresh_lease) lease_due_ms_ = now_ms + std::max<std::int64_t>(lease_ttl_ms_ / 6, 1);
   data_version_ = version;
   committed_position_ = position;
   if (save_meta) meta_projected_ = position;
@@ -445,6 +501,7 @@ BatchResult Writer::append_chunked(const ChunkSource& next) {
     return translate_errors("append", [&] {
       WriteTransaction txn(*db_, &txn_statements_);
       auto [position, version] = begin_positions();
+      const std::int64_t first_position = position;
       BatchResult result;
       Request chunk;
       bool wrote = false;
@@ -459,7 +516,7 @@ BatchResult Writer::append_chunked(const ChunkSource& next) {
         }
       }
       for (Run& run : result.runs) run = *cache_.get(run.run_id);
-      finish_commit(txn, position, version);
+      finish_commit(txn, first_position, position, version);
       ++stats_.batches;
       return result;
     });
@@ -502,6 +559,15 @@ BatchResult Writer::apply(Request& request, ProjectionCache& cache, std::int64_t
     };
     if (e.options.idempotency_key) {
       if (auto original = events_.find_by_key(e.run_id, *e.options.idempotency_key)) {
+        // A retry is the same event again; the same key on another event
+        // is a caller's mistake, and returning the first would hide it.
+        if (!is_retry_of(*original, e)) {
+          throw refuse(ErrorCode::Conflict,
+                       fmt::format("idempotency key '{}' of run {} is already used by another event: seq {} "
+                                   "(position {}, kind {}) has a different {}",
+                                   *e.options.idempotency_key, e.run_id, original->seq, original->position,
+                                   original->kind, original->kind != e.kind ? "kind" : "payload"));
+        }
         result.events.push_back(std::move(*original));
         continue;
       }

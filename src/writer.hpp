@@ -1,6 +1,12 @@
 // writer.hpp — the one writer connection per journal file per process, and
 // group commit.
 //
+// Nothing is committed that changes nothing: a transaction whose batches
+// were all refused, or were idempotent retries, is rolled back, so the file
+// stays byte-for-byte as it was. This host's heartbeat lease rides in the
+// transaction of a commit that writes events (once due), never in one of
+// its own before a write that might be refused.
+//
 // Every write in a process goes through one Writer per file: SQLite before
 // 3.51.3 can corrupt a WAL when two connections of one process write or
 // checkpoint at once (the WAL-reset race), and one connection also makes
@@ -60,6 +66,9 @@ struct PreparedEvent {
   AppendOptions options;
   // create_run(exclusive): refuse when this session has a live run.
   std::optional<std::string> exclusive_session;
+  // The journal added the "driver" to `payload` (the caller gave none): an
+  // idempotent retry from another process compares payloads without it.
+  bool driver_added = false;
 };
 
 struct BatchResult {
@@ -108,6 +117,8 @@ class Writer {
   BatchResult append_chunked(const ChunkSource& next);
 
   RebuildReport rebuild(const Progress& progress);
+  // Refreshes this host's heartbeat lease now, in a transaction of its own.
+  void heartbeat();
   CommitStats commit_stats();
   // Runs `fn` on the writer connection with the write lock held (appends
   // wait), SQLite errors translated. `fn` opens its own transactions
@@ -168,9 +179,13 @@ class Writer {
   // In an open write transaction: the last position assigned and the
   // file's data_version, with the row cache made current.
   std::pair<std::int64_t, std::int64_t> begin_positions();
-  // Flushes the cached rows, refreshes journal_meta when due, commits, and
-  // records what the next transaction may reuse.
-  void finish_commit(WriteTransaction& txn, std::int64_t position, std::int64_t version);
+  // Flushes the cached rows, refreshes journal_meta and the lease when
+  // due, commits, and records what the next transaction may reuse. When the
+  // transaction wrote no event (`first` is still the position it began at)
+  // it is rolled back instead: a refusal or a retry writes nothing.
+  void finish_commit(WriteTransaction& txn, std::int64_t first, std::int64_t position, std::int64_t version);
+  // Upserts this host's lease to expire lease_ttl_ms_ from `now_ms`.
+  void write_lease(std::int64_t now_ms);
   void savepoint(std::optional<SQLite::Statement> SavepointStatements::*slot, const char* sql);
   void flusher_loop();
 
@@ -206,6 +221,10 @@ class Writer {
   std::int64_t committed_position_ = 0;
   // journal_meta.projected_position as this connection last read or wrote it.
   std::int64_t meta_projected_ = 0;
+  // This host's lease (docs/recovery.md): the longest TTL any Journal on the
+  // file asked for, and when (system clock) a commit next refreshes it.
+  std::int64_t lease_ttl_ms_ = 0;
+  std::int64_t lease_due_ms_ = 0;
 
   // The queue of requests waiting for a commit.
   std::mutex queue_mu_;

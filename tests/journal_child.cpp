@@ -24,6 +24,10 @@
 //                                       after an import)
 //   slow-read DB SECONDS HOLD_MS        hold a read snapshot open for HOLD_MS,
 //                                       again and again; print "HELD n"
+//   runs DB                             open DB read-only and print "RUN id
+//                                       status event_count" per run, then
+//                                       "EVENTS n" (the read-only tests run
+//                                       it as another user)
 //
 // Exit: 0 done, 3 a runjournal::Error (its code name on stderr).
 #include <chrono>
@@ -60,7 +64,7 @@ int append(const std::string& db, const std::string& run_id, long count, const s
 }
 
 int read(const std::string& db, double seconds) {
-  Journal journal = Journal::open(db, {.create_if_missing = false});
+  Journal journal = Journal::open(db, {.read_only = true});
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   long reads = 0;
   while (std::chrono::steady_clock::now() < until) {
@@ -208,6 +212,16 @@ int drive(const std::string& db, const std::string& session, const std::string& 
   return 0;
 }
 
+int list_runs(const std::string& db) {
+  Journal journal = Journal::open(db, {.read_only = true});
+  for (const runjournal::Run& run : journal.runs({}, {.limit = SIZE_MAX})) {
+    std::printf("RUN %s %s %lld\n", run.run_id.c_str(), std::string(runjournal::to_string(run.status)).c_str(),
+                static_cast<long long>(run.event_count));
+  }
+  std::printf("EVENTS %zu\n", journal.events_after(0, SIZE_MAX).size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,6 +231,7 @@ int main(int argc, char** argv) {
       return append(args[1], args[2], std::stol(args[3]), args.size() > 4 ? args[4] : "full");
     }
     if (args.size() == 3 && args[0] == "read") return read(args[1], std::stod(args[2]));
+    if (args.size() == 2 && args[0] == "runs") return list_runs(args[1]);
     if (args.size() == 4 && args[0] == "create-exclusive") return create_exclusive(args[1], args[2], args[3]);
     if (args.size() == 4 && args[0] == "drive") return drive(args[1], args[2], args[3]);
     if (args.size() >= 5 && args[0] == "mixed") {

@@ -37,36 +37,17 @@ using runjournal::Options;
 using runjournal::Page;
 using runjournal::Run;
 using runjournal::RunStatus;
+using runjournal::test::clocked;
+using runjournal::test::raw_exec;
+using runjournal::test::raw_int;
 using runjournal::test::read_file;
 using runjournal::test::StepClock;
 using runjournal::test::TempDir;
 using runjournal::test::write_file;
 namespace fs = std::filesystem;
 
-namespace doctest {
-template <>
-struct StringMaker<std::optional<ErrorCode>> {
-  static String convert(const std::optional<ErrorCode>& code) {
-    return code ? std::string(runjournal::to_string(*code)).c_str() : "(no error)";
-  }
-};
-template <>
-struct StringMaker<ErrorCode> {
-  static String convert(ErrorCode code) { return std::string(runjournal::to_string(code)).c_str(); }
-};
-template <>
-struct StringMaker<RunStatus> {
-  static String convert(RunStatus status) { return std::string(runjournal::to_string(status)).c_str(); }
-};
-}  // namespace doctest
 
 namespace {
-
-Options clocked() {
-  Options options;
-  options.clock = StepClock{};
-  return options;
-}
 
 std::optional<ErrorCode> open_error(const fs::path& path, Options options = {}) {
   try {
@@ -75,16 +56,6 @@ std::optional<ErrorCode> open_error(const fs::path& path, Options options = {}) 
     return e.code();
   }
   return std::nullopt;
-}
-
-void raw_exec(const fs::path& path, const std::string& sql) {
-  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-  db.exec(sql);
-}
-
-std::int64_t raw_int(const fs::path& path, const std::string& sql) {
-  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
-  return db.execAndGet(sql).getInt64();
 }
 
 std::string raw_text(const fs::path& path, const std::string& sql) {

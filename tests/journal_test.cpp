@@ -46,47 +46,26 @@ using runjournal::Options;
 using runjournal::Page;
 using runjournal::Run;
 using runjournal::RunStatus;
+using runjournal::test::all_events;
+using runjournal::test::all_runs;
+using runjournal::test::clocked;
 using runjournal::test::code_of;
+using runjournal::test::Files;
+using runjournal::test::files_of;
+using runjournal::test::message_of;
+using runjournal::test::raw_exec;
+using runjournal::test::State;
+using runjournal::test::state_of;
 using runjournal::test::read_file;
 using runjournal::test::StepClock;
 using runjournal::test::TempDir;
 namespace fs = std::filesystem;
 
-namespace doctest {
-template <>
-struct StringMaker<ErrorCode> {
-  static String convert(ErrorCode code) { return std::string(runjournal::to_string(code)).c_str(); }
-};
-template <>
-struct StringMaker<std::optional<ErrorCode>> {
-  static String convert(const std::optional<ErrorCode>& code) {
-    return code ? std::string(runjournal::to_string(*code)).c_str() : "(no error)";
-  }
-};
-template <>
-struct StringMaker<RunStatus> {
-  static String convert(RunStatus status) { return std::string(runjournal::to_string(status)).c_str(); }
-};
-template <>
-struct StringMaker<Run> {
-  static String convert(const Run& run) { return runjournal::to_json(run).dump().c_str(); }
-};
-template <>
-struct StringMaker<Event> {
-  static String convert(const Event& event) { return runjournal::to_json(event).dump().c_str(); }
-};
-}  // namespace doctest
 
 namespace {
 
 // The first value a fresh StepClock gives.
 constexpr std::int64_t kT0 = StepClock{}.next;
-
-Options clocked() {
-  Options options;
-  options.clock = StepClock{};
-  return options;
-}
 
 // The batch_index() of the runjournal::Error `fn` throws.
 std::optional<std::size_t> batch_index_of(const std::function<void()>& fn) {
@@ -96,39 +75,6 @@ std::optional<std::size_t> batch_index_of(const std::function<void()>& fn) {
     return e.batch_index();
   }
   return std::nullopt;
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-std::vector<Run> all_runs(const Journal& j) { return j.runs({}, Page{.limit = SIZE_MAX}); }
-std::vector<Event> all_events(const Journal& j) { return j.events_after(0, SIZE_MAX); }
-
-// Everything a reader can see; compared before and after a refused write.
-struct State {
-  std::vector<Run> runs;
-  std::vector<Event> events;
-  bool operator==(const State&) const = default;
-};
-State state_of(const Journal& j) { return {all_runs(j), all_events(j)}; }
-
-// The bytes of the main file and the WAL (no StringMaker: a failure should
-// not print a megabyte).
-struct Files {
-  std::string main, wal;
-  bool operator==(const Files&) const = default;
-};
-Files files_of(const fs::path& path) { return {read_file(path), read_file(path.string() + "-wal")}; }
-
-void raw_exec(const fs::path& path, const std::string& sql) {
-  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-  db.exec(sql);
 }
 
 std::vector<std::string> ids_of(const std::vector<Run>& runs) {
@@ -422,19 +368,69 @@ TEST_CASE("a retried append with the same idempotency key returns the original e
   const fs::path path = dir.file("j.db");
   Journal j = Journal::open(path, clocked());
   j.create_run({.session_id = "s", .run_id = "r"});
-  const Event original = j.append("r", "tool_called", {{"try", 1}}, {.idempotency_key = "k1"});
+  const Event original = j.append("r", "tool_called", {{"try", 1}, {"x", 2.5}}, {.idempotency_key = "k1"});
   CHECK(original.idempotency_key == "k1");
   const Run after_first = *j.run("r");
   const Files files = files_of(path);
 
-  const Event retry = j.append("r", "tool_called", {{"try", 2}}, {.idempotency_key = "k1"});
+  // The same event again, its keys in another order: a retry.
+  const Event retry = j.append("r", "tool_called", {{"x", 2.5}, {"try", 1}}, {.idempotency_key = "k1"});
   CHECK(files_of(path) == files);
   CHECK(retry == original);
-  CHECK(retry.payload == json{{"try", 1}});
   CHECK(j.run("r") == after_first);
   CHECK(j.run("r")->event_count == 2);
   CHECK(j.events("r").size() == 2);
   CHECK(j.last_position() == original.position);
+}
+
+TEST_CASE("an idempotency key reused for another kind or payload is a Conflict naming the stored event") {
+  TempDir dir;
+  const fs::path path = dir.file("j.db");
+  Journal j = Journal::open(path, clocked());
+  j.create_run({.session_id = "s", .run_id = "r"});
+  const Event original = j.append("r", "tool_called", {{"try", 1}}, {.idempotency_key = "k1"});
+  const Files files = files_of(path);
+  const State before = state_of(j);
+  for (const auto& [kind, payload] : std::vector<std::pair<std::string, json>>{
+           {"tool_called", {{"try", 2}}}, {"tool_result", {{"try", 1}}}, {"tool_called", json::object()}}) {
+    INFO(kind << " " << payload.dump());
+    try {
+      j.append("r", kind, payload, {.idempotency_key = "k1"});
+      FAIL("a reused key was accepted");
+    } catch (const runjournal::Error& e) {
+      CHECK(e.code() == ErrorCode::Conflict);
+      CHECK(std::string(e.what()).find("seq 2") != std::string::npos);
+      CHECK(std::string(e.what()).find("k1") != std::string::npos);
+    }
+    CHECK(files_of(path) == files);
+    CHECK(state_of(j) == before);
+  }
+  // In a batch too: the whole batch is refused, named by its event.
+  CHECK(code_of([&] {
+          j.append_batch({{.run_id = "r", .kind = "step_started"},
+                          {.run_id = "r", .kind = "tool_called", .payload = {{"try", 3}}, .options = {.idempotency_key = "k1"}}});
+        }) == ErrorCode::Conflict);
+  CHECK(files_of(path) == files);
+  CHECK(j.events("r").back() == original);
+}
+
+TEST_CASE("a retried run_resumed from another process matches without the driver the journal added") {
+  TempDir dir;
+  const fs::path path = dir.file("j.db");
+  runjournal::Options first_process = clocked();
+  first_process.driver = runjournal::Driver{"host-a", 111, 5, "boot-a"};
+  Journal a = Journal::open(path, first_process);
+  a.create_run({.session_id = "s", .run_id = "r"});
+  const Event original = a.append("r", "run_resumed", {{"from", "cp-1"}}, {.idempotency_key = "resume-1"});
+  CHECK(original.payload.contains("driver"));
+  runjournal::Options second_process = clocked();
+  second_process.driver = runjournal::Driver{"host-b", 222, 7, "boot-b"};
+  Journal b = Journal::open(dir.file("j.db"), second_process);
+  CHECK(b.append("r", "run_resumed", {{"from", "cp-1"}}, {.idempotency_key = "resume-1"}) == original);
+  // A driver the caller wrote itself is part of the event.
+  CHECK(code_of([&] {
+          b.append("r", "run_resumed", {{"from", "cp-1"}, {"driver", nullptr}}, {.idempotency_key = "resume-1"});
+        }) == ErrorCode::Conflict);
 }
 
 TEST_CASE("idempotency keys are per run: one key on two runs gives two events") {
@@ -458,7 +454,7 @@ TEST_CASE("a key repeated inside one batch returns the batch's first event") {
   j.create_run({.session_id = "s", .run_id = "r"});
   const std::vector<Event> out = j.append_batch({
       {.run_id = "r", .kind = "tool_called", .payload = {{"n", 1}}, .options = {.idempotency_key = "kb"}},
-      {.run_id = "r", .kind = "tool_called", .payload = {{"n", 2}}, .options = {.idempotency_key = "kb"}},
+      {.run_id = "r", .kind = "tool_called", .payload = {{"n", 1}}, .options = {.idempotency_key = "kb"}},
       {.run_id = "r", .kind = "step_started", .payload = {{"n", 3}}},
   });
   REQUIRE(out.size() == 3);
@@ -744,7 +740,6 @@ TEST_CASE("bad input is refused with its error code and writes nothing") {
       {"payload is an array", ErrorCode::InvalidArgument, [&] { j.append("r", "note", json::array({1, 2})); }},
       {"payload is a string", ErrorCode::InvalidArgument, [&] { j.append("r", "note", json("text")); }},
       {"payload is a number", ErrorCode::InvalidArgument, [&] { j.append("r", "note", json(42)); }},
-      {"payload is null", ErrorCode::InvalidArgument, [&] { j.append("r", "note", json(nullptr)); }},
       {"empty kind", ErrorCode::InvalidArgument, [&] { j.append("r", "", ok); }},
       {"kind over the default 256 bytes", ErrorCode::InvalidArgument,
        [&] { j.append("r", std::string(257, 'k'), ok); }},
@@ -981,7 +976,7 @@ std::vector<Op> random_history(Journal& j, std::uint32_t seed, std::vector<std::
   std::mt19937 rng(seed);
   const auto below = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
   std::vector<std::string> runs;
-  std::vector<std::pair<std::string, std::string>> keyed;  // (run, key) written
+  std::vector<NewEvent> keyed;  // events written with a key, retried exactly
   std::vector<Op> ops;
   int serial = 0;
   const auto random_kind = [&] {
@@ -1017,9 +1012,7 @@ std::vector<Op> random_history(Journal& j, std::uint32_t seed, std::vector<std::
       const std::size_t n = 2 + below(4);
       for (std::size_t i = 0; i < n; ++i) op.events.push_back(random_event(runs[below(runs.size())]));
     } else if (roll < 32 && !keyed.empty()) {
-      const auto& [run_id, key] = keyed[below(keyed.size())];
-      op.events = {{.run_id = run_id, .kind = "tool_called", .payload = {{"retry", ++serial}},
-                    .options = {.idempotency_key = key}}};
+      op.events = {keyed[below(keyed.size())]};  // a retry: the same event, the same key
     } else if (roll < 36) {
       const std::string& run_id = runs[below(runs.size())];
       op.events = {random_event(run_id)};
@@ -1033,7 +1026,7 @@ std::vector<Op> random_history(Journal& j, std::uint32_t seed, std::vector<std::
     apply(j, op);
     if (!op.expected_error) {
       for (const NewEvent& e : op.events) {
-        if (e.options.idempotency_key) keyed.emplace_back(e.run_id, *e.options.idempotency_key);
+        if (e.options.idempotency_key) keyed.push_back(e);
       }
     }
     ops.push_back(std::move(op));

@@ -79,6 +79,7 @@ std::string name(ErrorCode code) {
     case ErrorCode::NotAJournal: return "NotAJournal";
     case ErrorCode::Io: return "Io";
     case ErrorCode::TimedOut: return "TimedOut";
+    case ErrorCode::ReadOnly: return "ReadOnly";
   }
   return "<bad ErrorCode " + std::to_string(static_cast<int>(code)) + ">";
 }
@@ -673,8 +674,25 @@ TEST_CASE("run_completed records its result text and outputs and finishes the ru
   CHECK(name(feed.run().status) == "completed");
   CHECK(feed.run().result_text == "all 12 tests pass");
   CHECK(feed.run().outputs == json::parse(R"({"patch": "diff --git"})"));
+  CHECK(feed.run().final_state_digest == "sha256:ab");
   CHECK(feed.run().error == std::nullopt);
   CHECK(feed.run().finished_at_ms == done.ts_ms);
+}
+
+TEST_CASE("run_created records the agent spec digest and git sha; a late completion does not set the final digest") {
+  std::optional<Run> run;
+  const OwnedEvent created =
+      nth_event(1, "run_created", R"({"session_id": "s", "agent_spec_digest": "spec:1", "git_sha": "abc123"})");
+  runjournal::detail::project(run, created.view());
+  CHECK(run->agent_spec_digest == "spec:1");
+  CHECK(run->git_sha == "abc123");
+  CHECK(run->final_state_digest == std::nullopt);
+  const OwnedEvent cancelled = nth_event(2, "run_cancelled");
+  runjournal::detail::project(run, cancelled.view());
+  const OwnedEvent late = nth_event(3, "run_completed", R"({"final_state_digest": "late"})");
+  runjournal::detail::project(run, late.view());
+  CHECK(run->final_state_digest == std::nullopt);
+  CHECK(run->agent_spec_digest == "spec:1");
 }
 
 TEST_CASE("run_completed without a result leaves result_text and outputs empty") {
@@ -744,6 +762,33 @@ TEST_CASE("run_interrupted records its reason and does not finish the run") {
     feed.apply("run_resumed");
     CHECK(name(feed.run().status) == "executing");
     CHECK(feed.run().finished_at_ms == std::nullopt);
+  }
+}
+
+TEST_CASE("status_reason does not outlive the status it explains") {
+  SUBCASE("resumed: the interruption's reason goes") {
+    RunFeed feed = feed_in(RunStatus::Executing);
+    feed.apply("run_interrupted", R"({"reason": "driver gone: process 9 exited"})");
+    feed.apply("tool_called");  // an event that leaves the status alone keeps it
+    CHECK(feed.run().status_reason == "driver gone: process 9 exited");
+    feed.apply("run_resumed");
+    CHECK(name(feed.run().status) == "executing");
+    CHECK(feed.run().status_reason == std::nullopt);
+  }
+  SUBCASE("completed or failed after an interruption: it goes") {
+    for (std::string_view terminal : {"run_completed", "run_failed"}) {
+      INFO(std::string(terminal));
+      RunFeed feed = feed_in(RunStatus::Interrupted);
+      feed.apply("run_interrupted", R"({"reason": "driver gone"})");
+      feed.apply(std::string(terminal));
+      CHECK(feed.run().status_reason == std::nullopt);
+    }
+  }
+  SUBCASE("cancelled after an interruption: the cancel's own reason, or none") {
+    RunFeed feed = feed_in(RunStatus::Interrupted);
+    feed.apply("run_interrupted", R"({"reason": "driver gone"})");
+    feed.apply("run_cancelled");
+    CHECK(feed.run().status_reason == std::nullopt);
   }
 }
 

@@ -9,15 +9,6 @@
 
 namespace runjournal::test {
 
-std::vector<Event> all_events(const Journal& journal) {
-  std::vector<Event> events;
-  journal.scan(0, [&](const Event& e) {
-    events.push_back(e);
-    return true;
-  });
-  return events;
-}
-
 std::vector<std::string> check_journal(const std::filesystem::path& path, const std::vector<Acked>& acked,
                                        std::vector<Event>* events_out) {
   std::vector<std::string> problems;

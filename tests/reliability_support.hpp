@@ -10,6 +10,8 @@
 
 #include <runjournal/journal.hpp>
 
+#include "test_support.hpp"
+
 namespace runjournal::test {
 
 // An event a writer was told was committed: it must be there, once, here.
@@ -25,8 +27,7 @@ struct Acked {
 std::string record_child_line(const std::string& line, std::vector<Acked>& acked,
                               std::map<std::string, std::int64_t>& imported, std::string* rest = nullptr);
 
-// Every event in position order (reads the whole journal).
-std::vector<Event> all_events(const Journal& journal);
+
 
 // Opens `path` with the default VFS and checks the journal's invariants:
 // verify() is clean, positions run 1, 2, 3 … with no gap, every run's seqs

@@ -289,6 +289,7 @@ TEST_CASE("serve prints its URL, answers on loopback, and stops on SIGTERM with 
   CHECK(server["journal"] == fx.db.string());
   CHECK(server["open_streams"] == 0);
   CHECK(server["token_required"] == false);
+  CHECK(server["read_only"] == true);
   const runjournal::test::Outcome outcome = s.stop();
   CHECK(outcome.exit_code == 0);
 }

@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include <SQLiteCpp/Database.h>
+
 namespace runjournal::test {
 
 TempDir::TempDir() {
@@ -45,5 +47,36 @@ std::optional<ErrorCode> code_of(const std::function<void()>& fn) {
   }
   return std::nullopt;
 }
+
+std::string message_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+Options clocked() {
+  Options options;
+  options.clock = StepClock{};
+  return options;
+}
+
+void raw_exec(const std::filesystem::path& path, const std::string& sql) {
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+  db.exec(sql);
+}
+
+std::int64_t raw_int(const std::filesystem::path& path, const std::string& sql) {
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  return db.execAndGet(sql).getInt64();
+}
+
+Files files_of(const std::filesystem::path& path) { return {read_file(path), read_file(path.string() + "-wal")}; }
+
+std::vector<Run> all_runs(const Journal& j) { return j.runs({}, Page{.limit = SIZE_MAX}); }
+std::vector<Event> all_events(const Journal& j) { return j.events_after(0, SIZE_MAX); }
+State state_of(const Journal& j) { return {all_runs(j), all_events(j)}; }
 
 }  // namespace runjournal::test

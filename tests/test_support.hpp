@@ -1,4 +1,6 @@
-// test_support.hpp — helpers shared by the suites.
+// test_support.hpp — helpers shared by the suites: temporary directories,
+// files, errors, clocks, raw access to a journal's file, and doctest's
+// printing of the library's types.
 #pragma once
 
 #include <cstdint>
@@ -6,8 +8,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
 
 #include <runjournal/error.hpp>
+#include <runjournal/journal.hpp>
+#include <runjournal/json.hpp>
 
 namespace runjournal::test {
 
@@ -34,6 +41,8 @@ void write_file(const std::filesystem::path& path, const std::string& content);
 // The code of the runjournal::Error `fn` throws; nullopt when it returns.
 // (Any other exception escapes and fails the test.)
 std::optional<ErrorCode> code_of(const std::function<void()>& fn);
+// The message of the runjournal::Error `fn` throws; "(no error)" when none.
+std::string message_of(const std::function<void()>& fn);
 
 // A clock for tests: starts at `start` and advances by 1 ms per call.
 struct StepClock {
@@ -41,4 +50,57 @@ struct StepClock {
   std::int64_t operator()() { return next++; }
 };
 
+// Options with a fresh StepClock.
+Options clocked();
+
+// Runs SQL on the journal's file through a raw read-write connection
+// (tampering, or what another program would do).
+void raw_exec(const std::filesystem::path& path, const std::string& sql);
+// The integer the SQL returns, through a raw read-only connection.
+std::int64_t raw_int(const std::filesystem::path& path, const std::string& sql);
+
+// The bytes of the main file and the WAL: a write that must change nothing
+// leaves both as they were. (No StringMaker: a failure should not print a
+// megabyte.)
+struct Files {
+  std::string main, wal;
+  bool operator==(const Files&) const = default;
+};
+Files files_of(const std::filesystem::path& path);
+
+// Everything a reader can see of a journal.
+std::vector<Run> all_runs(const Journal& j);
+std::vector<Event> all_events(const Journal& j);
+struct State {
+  std::vector<Run> runs;
+  std::vector<Event> events;
+  bool operator==(const State&) const = default;
+};
+State state_of(const Journal& j);
+
 }  // namespace runjournal::test
+
+namespace doctest {
+template <>
+struct StringMaker<runjournal::ErrorCode> {
+  static String convert(runjournal::ErrorCode code) { return std::string(runjournal::to_string(code)).c_str(); }
+};
+template <>
+struct StringMaker<std::optional<runjournal::ErrorCode>> {
+  static String convert(const std::optional<runjournal::ErrorCode>& code) {
+    return code ? std::string(runjournal::to_string(*code)).c_str() : "(no error)";
+  }
+};
+template <>
+struct StringMaker<runjournal::RunStatus> {
+  static String convert(runjournal::RunStatus status) { return std::string(runjournal::to_string(status)).c_str(); }
+};
+template <>
+struct StringMaker<runjournal::Run> {
+  static String convert(const runjournal::Run& run) { return runjournal::to_json(run).dump().c_str(); }
+};
+template <>
+struct StringMaker<runjournal::Event> {
+  static String convert(const runjournal::Event& event) { return runjournal::to_json(event).dump().c_str(); }
+};
+}  // namespace doctest

@@ -163,7 +163,7 @@ TEST_CASE("threads racing on one key get one event") {
   std::vector<std::int64_t> positions(8);
   for (std::size_t t = 0; t < positions.size(); ++t) {
     threads.emplace_back([&, t] {
-      positions[t] = journal.append("r", "tool_called", {{"t", t}}, {.idempotency_key = "once"}).position;
+      positions[t] = journal.append("r", "tool_called", {{"tool", "search"}}, {.idempotency_key = "once"}).position;
     });
   }
   for (auto& th : threads) th.join();

@@ -62,6 +62,7 @@ int exit_code_for(ErrorCode code) noexcept {
     case ErrorCode::NotAJournal:
     case ErrorCode::Io:
     case ErrorCode::TimedOut:
+    case ErrorCode::ReadOnly:
       return kExitError;
   }
   return kExitError;

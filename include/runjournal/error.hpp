@@ -31,10 +31,12 @@ enum class ErrorCode {
   InvalidArgument,  // bad input: empty kind, payload not a JSON object, bad UTF-8, too big …
   Busy,             // the file stayed locked by another process past the wait limit
   Corrupt,          // the file's contents break the journal's invariants
-  SchemaTooNew,     // the file was written by a newer runjournal
+  SchemaTooNew,     // the file was written by a newer runjournal: this one may not write it
+                    // (and, past its compatible version, not read it either)
   NotAJournal,      // not a SQLite file, or a SQLite file that is not a journal
   Io,               // the operating system or SQLite failed to read or write
   TimedOut,         // a query ran past its time limit and was stopped (Journal::sql)
+  ReadOnly,         // a write on a journal opened with Options::read_only
 };
 
 // The stable, snake_case name of a code ("not_found", "conflict", …).

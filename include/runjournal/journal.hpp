@@ -56,11 +56,30 @@ enum class Durability {
 struct Options {
   // Create and initialise the file when it is missing or empty. With false,
   // a missing or empty file is ErrorCode::NotFound and nothing is written.
+  // Ignored with read_only.
   bool create_if_missing = true;
+  // Open for reading only: nothing is written, at open or ever (no
+  // migration, rebuild or catch-up, not even bookkeeping), and every write
+  // call throws ErrorCode::ReadOnly. Works on a journal this process may
+  // not write (a read-only file or folder: docs/guarantees.md, "Reading")
+  // and on one written by a newer runjournal whose compatible version this
+  // one knows. A missing or empty file is ErrorCode::NotFound. Reads see
+  // `runs` as stored: one that lags its events (inserted by another
+  // program) is not caught up, and verify() says so.
+  bool read_only = false;
   Durability durability = Durability::Full;
   // Limits on one event; larger input is ErrorCode::InvalidArgument.
   std::size_t max_payload_bytes = 1024 * 1024;  // of the payload as compact JSON
   std::size_t max_kind_bytes = 256;
+  // The deepest a JSON value may nest in a payload (or in run inputs,
+  // outputs, metadata and checkpoint states, which payloads carry): {} is
+  // depth 1, {"a": []} depth 2. Deeper input is ErrorCode::InvalidArgument
+  // naming the limit, refused while it is parsed (parse_json) or, for a
+  // value built in memory, before anything is written. Default: the deepest
+  // the linked SQLite's JSON functions accept (sqlite_json_max_depth()), so
+  // every stored payload stays queryable with SQL; a larger value is
+  // refused at open (InvalidArgument).
+  std::optional<std::size_t> max_json_depth;
   // How long a write waits for another process's lock before ErrorCode::Busy.
   std::chrono::milliseconds busy_timeout{10'000};
   // Unix milliseconds for new events. Default: the system clock.
@@ -86,6 +105,10 @@ struct NewRun {
   std::optional<std::string> run_id;  // default: Options::id_generator
   nlohmann::json inputs;              // any JSON; null for none
   nlohmann::json metadata;            // any JSON; null for none
+  // Provenance (Run::agent_spec_digest, Run::git_sha); recorded in the
+  // run_created payload under these names when set.
+  std::optional<std::string> agent_spec_digest;
+  std::optional<std::string> git_sha;
   // Refuse with ErrorCode::AlreadyRunning, naming the live run, when the
   // session already has a run that is not completed, failed or cancelled.
   // The check and the insert are one transaction.
@@ -177,10 +200,15 @@ class Journal {
  public:
   // Opens, creating or migrating as needed. Throws NotFound (missing file and
   // !create_if_missing), NotAJournal (not SQLite, or SQLite but not a
-  // journal), SchemaTooNew (written by a newer runjournal), Busy, Io. A file
-  // refused for its contents is left byte-for-byte as it was. Open is cheap:
-  // it replays history only when the projector's version changed (a full
-  // rebuild, once) or when `runs` lags `events` (it catches up).
+  // journal), SchemaTooNew (written by a newer runjournal: its schema or
+  // its projector is newer than this library's; with read_only, only when
+  // its compatible version is too), InvalidArgument (Options out of range),
+  // Busy, Io. The message of SchemaTooNew names the versions and the
+  // runjournal that wrote them. A file refused for its contents is left
+  // byte-for-byte as it was. Open is cheap: it replays history only when
+  // the projector's version is older than this library's (a full rebuild,
+  // once) or when `runs` lags `events` (it catches up); a read-only open
+  // replays nothing and writes nothing.
   static Journal open(const std::filesystem::path& path, Options options = {});
 
   Journal(Journal&&) noexcept;
@@ -190,6 +218,11 @@ class Journal {
   ~Journal();
 
   const std::filesystem::path& path() const noexcept;
+  // Options::max_json_depth as this journal applies it (the default
+  // resolved). For parse_json() of text a caller will append.
+  std::size_t max_json_depth() const noexcept;
+  // Whether this journal was opened with Options::read_only.
+  bool read_only() const noexcept;
 
   // Writes the run's `run_created` event (seq 1) and returns the new run.
   // Throws InvalidArgument (empty session, bad UTF-8, …), AlreadyExists (the
@@ -380,5 +413,11 @@ std::string_view version() noexcept;
 
 // The version of the SQLite library runjournal runs on, e.g. "3.40.1".
 std::string_view sqlite_version() noexcept;
+
+// The deepest nesting the linked SQLite's JSON functions accept (2,000 for
+// SQLite 3.40, 1,000 from 3.45): asked of SQLite itself once per process,
+// by json_valid() on ever deeper arrays, not taken from a table of versions.
+// The default of Options::max_json_depth.
+std::size_t sqlite_json_max_depth() noexcept;
 
 }  // namespace runjournal

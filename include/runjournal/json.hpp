@@ -8,7 +8,9 @@
 //   result_text, error, status_reason, checkpoint_id, checkpoint,
 //   created_at_ms, updated_at_ms, finished_at_ms, first_position,
 //   event_count, last_seq, last_position, driver_host, driver_pid,
-//   driver_start_time, driver_boot_id (Run::driver; all four null or all set).
+//   driver_start_time, driver_boot_id (Run::driver; all four null or all set),
+//   agent_spec_digest, git_sha, final_state_digest (added in 0.2: a reader
+//   takes them as null when absent, so older exports still import).
 // - Event: position, run_id, seq, ts_ms, kind, payload, idempotency_key.
 // - JSON columns (payload, inputs, outputs, metadata, checkpoint) are JSON
 //   values, never strings holding JSON. An event's payload is always an object.
@@ -28,6 +30,9 @@
 // - Pure functions: no I/O, no shared state; safe from any thread.
 #pragma once
 
+#include <cstddef>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include <runjournal/error.hpp>
@@ -42,5 +47,17 @@ nlohmann::json to_json(const Event& event);
 // Throw Error(ErrorCode::InvalidArgument) as described above.
 Run run_from_json(const nlohmann::json& json);
 Event event_from_json(const nlohmann::json& json);
+
+// Parses JSON text the way the journal parses every text it is handed (the
+// command line's PAYLOAD, --inputs and --outputs, JSON Lines batches,
+// imports): without recursion, refusing at the first container nested
+// deeper than `max_depth` (use Journal::max_json_depth()), so that no text,
+// however hostile, can overflow the stack or be stored beyond what the
+// journal's SQL functions read. Every failure is
+// Error(ErrorCode::InvalidArgument) whose message starts with `what` and
+// says where: malformed text, a number that overflows a double (1e999),
+// invalid UTF-8, or nesting past the limit (the message names it). No
+// nlohmann exception escapes. Safe from any thread.
+nlohmann::json parse_json(std::string_view text, std::size_t max_depth, std::string_view what = "JSON text");
 
 }  // namespace runjournal

@@ -50,7 +50,8 @@ struct Run {
   nlohmann::json metadata;  // null when absent
   std::optional<std::string> result_text;
   std::optional<std::string> error;
-  // Why the run was cancelled or interrupted, when the event said.
+  // Why the run is cancelled or interrupted, when the event said; cleared
+  // when it moves to any other status (a resumed run has none).
   std::optional<std::string> status_reason;
   // The latest live checkpoint: set by checkpoint_saved, cleared by
   // checkpoint_deleted of the same id and by any terminal event.
@@ -67,6 +68,13 @@ struct Run {
   // run_created, replaced by each run_resumed that carries one. std::nullopt
   // for runs recorded without one (by a runjournal before drivers).
   std::optional<Driver> driver;
+  // Provenance, as the host recorded it: the digest of the agent spec the run
+  // executes and the git commit it runs at (run_created's agent_spec_digest
+  // and git_sha), and the digest of its final state (run_completed's
+  // final_state_digest). std::nullopt when not given.
+  std::optional<std::string> agent_spec_digest;
+  std::optional<std::string> git_sha;
+  std::optional<std::string> final_state_digest;
 
   friend bool operator==(const Run&, const Run&) = default;
 };

@@ -14,7 +14,6 @@
 #include "api_json.hpp"
 #include "http_support.hpp"
 #include "serve_context.hpp"
-#include "served_journal.hpp"
 
 namespace runjournal::serve {
 namespace {
@@ -196,7 +195,7 @@ void get_server(ServeContext& ctx, const httplib::Request& req, httplib::Respons
   const Params params(req, {});
   set_json(res, {{"version", std::string(version())},
                  {"journal", ctx.config.journal.string()},
-                 {"read_only", opens_read_only()},
+                 {"read_only", ctx.journal->read_only()},
                  {"token_required", ctx.config.token.has_value()},
                  {"open_streams", ctx.open_streams.load()},
                  {"max_streams", ctx.config.max_streams}});

@@ -7,6 +7,7 @@
 // killing it mid-write. SIGPIPE is ignored: a client that hung up must fail
 // one write, not end the process.
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -40,8 +41,8 @@ int serve(const ServeArgs& args) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("--listen {}: {}", args.listen, e.what()));
   }
-  // Fails as every reading verb does on a missing file, and never creates one.
-  { Journal probe = open_existing(args.db); }
+  // As every reading verb: a missing file is an error, and none is made.
+  if (!std::filesystem::exists(args.db)) throw CliError(fmt::format("no journal at {}", args.db));
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -5,13 +5,12 @@ namespace runjournal::serve {
 
 Journal open_served_journal(const std::filesystem::path& path) {
   Options options;
-  options.create_if_missing = false;
-  // TODO(issue 11): open read-only once the library has a read-only open.
-  // Until then no route writes (server.hpp), but Journal::open itself may
-  // migrate or catch up the file, as any open for writing does.
+  // Nothing is written, at open or ever: no migration, catch-up or lease,
+  // and any write call would throw ErrorCode::ReadOnly. It also reads a
+  // journal in a folder the server may not write, or one a newer runjournal
+  // wrote that this one can still read.
+  options.read_only = true;
   return Journal::open(path, options);
 }
-
-bool opens_read_only() noexcept { return false; }
 
 }  // namespace runjournal::serve

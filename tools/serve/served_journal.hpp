@@ -21,11 +21,9 @@
 
 namespace runjournal::serve {
 
-// Opens the journal for serving: it must exist (nothing is created), and it
-// is opened read-only when the library can. Throws what Journal::open throws.
+// Opens the journal for serving, read-only (Options::read_only): it must
+// exist, and nothing is ever written to it. Throws what Journal::open throws
+// (NotFound for a missing or empty file).
 Journal open_served_journal(const std::filesystem::path& path);
-
-// Whether open_served_journal() opens read-only.
-bool opens_read_only() noexcept;
 
 }  // namespace runjournal::serve
