@@ -75,6 +75,9 @@ CREATE UNIQUE INDEX runs_by_creation ON runs (first_position);
 CREATE INDEX runs_by_session ON runs (session_id, first_position);
 -- Runs in a status (live runs for recovery, filters).
 CREATE INDEX runs_by_status ON runs (status, first_position);
+-- Runs by creation time: the created-time window of runs()
+-- (migrations/0006_runs_by_created.sql).
+CREATE INDEX runs_by_created ON runs (created_at_ms, first_position);
 
 -- Views for people (migrations/0002_views.sql): computed at query time, they
 -- store nothing. Times read as ISO-8601 UTC with milliseconds. docs/sql.md is

@@ -22,16 +22,26 @@
 
 namespace runjournal::detail {
 
+// How a listing with a created-time window reads it (run_store.cpp says
+// when each is chosen).
+enum class ListPlan { Scan, Window, Bounded };
+
 // What a runs() listing's statement is made of: which conditions it has,
-// and which way it scans. Statements are prepared once per shape.
+// which way it scans, and its plan. Statements are prepared once per shape.
 struct ListShape {
   bool status = false, session = false, since = false, until = false, text = false, cursor = false;
   bool ascending = true;  // the scan's direction by first_position
+  ListPlan plan = ListPlan::Scan;
   unsigned key() const noexcept {
     return (status ? 1u : 0u) | (session ? 2u : 0u) | (since ? 4u : 0u) | (until ? 8u : 0u) | (text ? 16u : 0u) |
-           (cursor ? 32u : 0u) | (ascending ? 64u : 0u);
+           (cursor ? 32u : 0u) | (ascending ? 64u : 0u) | (static_cast<unsigned>(plan) << 7);
   }
 };
+
+// A window of fewer runs than this is read whole (ListPlan::Window).
+inline constexpr std::int64_t kSmallWindow = 4096;
+// The schema version that has runs_by_created (migrations/0006).
+inline constexpr std::int64_t kCreatedIndexSchema = 6;
 
 // The shape of the listing for `filter` and `page`. Throws
 // Error(InvalidArgument) for a filter or page runs() refuses (journal.hpp).
@@ -64,6 +74,8 @@ class RunStore {
   std::vector<Run> list(const RunFilter& filter, const Page& page);
   // The run's first_position (its creation order), without the rest of the row.
   std::optional<std::int64_t> first_position(const std::string& run_id);
+  // How many runs a created-time window holds, counting at most `cap`.
+  std::int64_t window_size(const RunFilter& filter, std::int64_t cap);
   // The oldest run of the session that is not completed, failed or cancelled.
   std::optional<std::string> live_run_in_session(const std::string& session_id);
   // Every run of the session that is not completed, failed or cancelled,
@@ -89,6 +101,20 @@ class RunStore {
   std::string columns_;  // the select list for this file's schema (listing statements)
   std::optional<SQLite::Statement> load_, insert_, update_, update_counters_, last_position_, first_position_, live_;
   std::map<unsigned, std::unique_ptr<SQLite::Statement>> list_statements_;  // by ListShape::key()
+
+  // The first and last first_position of a created-time window's runs
+  // (lo > hi: none yet), as of the runs up to `known`.
+  struct Bounds {
+    std::int64_t lo = 1, hi = 0, known = 0;
+  };
+  Bounds window_bounds(const RunFilter& filter);
+  // The window lookup `sql` for the window's ends, prepared once each.
+  SQLite::Statement& window_statement(const char* sql, const RunFilter& filter);
+  static constexpr std::size_t kBoundsCacheSize = 64;
+  bool has_created_index_ = false;
+  std::optional<SQLite::Statement> newest_;
+  std::map<std::pair<const char*, unsigned>, std::unique_ptr<SQLite::Statement>> window_statements_;
+  std::map<std::pair<std::optional<std::int64_t>, std::optional<std::int64_t>>, Bounds> bounds_cache_;
 };
 
 }  // namespace runjournal::detail

@@ -146,7 +146,7 @@ TEST_CASE("a journal from an older runjournal that nobody migrated is read as it
            "ALTER TABLE runs DROP COLUMN agent_spec_digest; ALTER TABLE runs DROP COLUMN git_sha; "
            "ALTER TABLE runs DROP COLUMN final_state_digest; "
            "ALTER TABLE journal_meta DROP COLUMN compatible_version; "
-           "ALTER TABLE journal_meta DROP COLUMN library_version; "
+           "ALTER TABLE journal_meta DROP COLUMN library_version; DROP INDEX runs_by_created; "
            "UPDATE journal_meta SET projector_version = 2; PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE)");
   const Files before = files_of(path);
   {

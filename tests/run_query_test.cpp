@@ -281,40 +281,116 @@ TEST_CASE("pages stay exact while runs are created between them") {
   CHECK(ids(newest) == std::vector<std::string>{"new-1", "new-0"});
 }
 
-TEST_CASE("listing statements never sort: each shape reads an index in listing order") {
+TEST_CASE("listing statements: each shape reads an index in listing order; only a small window sorts") {
   Fixture fx;
   fx.create("r0", "s", "p", kStart);
   SQLite::Database db(fx.dir.file("q.journal").string(), SQLite::OPEN_READONLY);
+  using runjournal::detail::ListPlan;
   std::set<unsigned> seen;
-  for (unsigned key = 0; key < 128; ++key) {
-    runjournal::detail::ListShape shape;
-    shape.status = key & 1u;
-    shape.session = key & 2u;
-    shape.since = key & 4u;
-    shape.until = key & 8u;
-    shape.text = key & 16u;
-    shape.cursor = key & 32u;
-    shape.ascending = key & 64u;
-    REQUIRE(shape.key() == key);
-    seen.insert(shape.key());
-    SQLite::Statement plan(db, "EXPLAIN QUERY PLAN " + runjournal::detail::list_query(shape, "run_id, first_position"));
-    std::string detail;
-    while (plan.executeStep()) detail += plan.getColumn("detail").getString() + "; ";
-    CAPTURE(runjournal::detail::list_query(shape, "run_id, first_position"));
-    CAPTURE(detail);
-    // No temporary B-tree: the page is read in order and stops at its limit,
-    // so a page deep in a million runs costs what the first one does.
-    CHECK(detail.find("TEMP B-TREE") == std::string::npos);
-    CHECK(detail.find("USING INDEX") != std::string::npos);
-    if (shape.status && !shape.session) CHECK(detail.find("runs_by_status") != std::string::npos);
-    // With both, the session drives (sessions are the narrower key).
-    if (shape.session) CHECK(detail.find("runs_by_session") != std::string::npos);
-    if (!shape.status && !shape.session) CHECK(detail.find("runs_by_creation") != std::string::npos);
+  for (ListPlan plan : {ListPlan::Scan, ListPlan::Window, ListPlan::Bounded}) {
+    for (unsigned bits = 0; bits < 128; ++bits) {
+      runjournal::detail::ListShape shape;
+      shape.status = bits & 1u;
+      shape.session = bits & 2u;
+      shape.since = bits & 4u;
+      shape.until = bits & 8u;
+      shape.text = bits & 16u;
+      shape.cursor = bits & 32u;
+      shape.ascending = bits & 64u;
+      shape.plan = plan;
+      const bool window = shape.since || shape.until;
+      if (plan != ListPlan::Scan && !window) continue;  // list() never asks for them
+      seen.insert(shape.key());
+      const std::string sql = runjournal::detail::list_query(shape, "run_id, first_position");
+      SQLite::Statement explain(db, "EXPLAIN QUERY PLAN " + sql);
+      std::string detail;
+      while (explain.executeStep()) detail += explain.getColumn("detail").getString() + "; ";
+      CAPTURE(sql);
+      CAPTURE(detail);
+      CHECK(detail.find("INDEX runs_by_") != std::string::npos);  // never a full scan of the table
+      if (plan == ListPlan::Window) {
+        // Reads the window from its index; sorts at most kSmallWindow rowids.
+        CHECK(detail.find("runs_by_created") != std::string::npos);
+        continue;
+      }
+      // No temporary B-tree: the page is read in order and stops at its
+      // limit, so a page deep in a million runs costs what the first one does.
+      CHECK(detail.find("TEMP B-TREE") == std::string::npos);
+      CHECK(detail.find("runs_by_created") == std::string::npos);
+      if (shape.status && !shape.session) CHECK(detail.find("runs_by_status") != std::string::npos);
+      // With both, the session drives (sessions are the narrower key).
+      if (shape.session) CHECK(detail.find("runs_by_session") != std::string::npos);
+      if (!shape.status && !shape.session) CHECK(detail.find("runs_by_creation") != std::string::npos);
+    }
   }
-  CHECK(seen.size() == 128);
+  CHECK(seen.size() == 128 + 2 * 96);
+}
+
+TEST_CASE("a window larger than kSmallWindow is exact too, and stays exact as runs arrive in it") {
+  Fixture fx;
+  // 6000 runs in 12 batches whose created times jump about (one time per
+  // batch), so creation order and creation time disagree.
+  const std::vector<int> slots = {5, 2, 9, 0, 7, 3, 11, 1, 8, 4, 10, 6};
+  int n = 0;
+  for (int slot : slots) {
+    *fx.clock.now = kStart + slot * 1000;
+    std::vector<runjournal::NewEvent> batch;
+    for (int i = 0; i < 500; ++i, ++n) {
+      const std::string id = "big-" + std::to_string(n);
+      batch.push_back({id, "run_created", {{"session_id", n % 3 == 0 ? "s-x" : "s-y"}, {"prompt", "p"}}, {}});
+      if (n % 4 == 0) batch.push_back({id, "run_failed", {{"error", "e"}}, {}});
+    }
+    fx.journal.append_batch(std::move(batch));
+  }
+  std::vector<Run> all = fx.journal.runs({}, Page{.limit = SIZE_MAX});
+  REQUIRE(all.size() == 6000);
+  const std::vector<RunFilter> windows = {
+      {.created_since_ms = kStart + 3000},                                   // 4500 runs: Bounded
+      {.created_until_ms = kStart + 9000},                                   // 4500 runs: Bounded
+      {.created_since_ms = kStart + 1000, .created_until_ms = kStart + 11000},  // 5000 runs
+      {.status = RunStatus::Failed, .created_since_ms = kStart + 2000},
+      {.session_id = "s-x", .created_until_ms = kStart + 10000},
+      {.created_since_ms = kStart + 4000, .created_until_ms = kStart + 6000},  // 1000 runs: Window
+  };
+  for (const RunFilter& f : windows) {
+    for (RunOrder order : {RunOrder::NewestFirst, RunOrder::OldestFirst}) {
+      const std::vector<std::string> expected = model(all, f, order);
+      CHECK(ids(fx.journal.runs(f, Page{.limit = SIZE_MAX, .order = order})) == expected);
+      const auto [forward, backward] = walk(fx.journal, f, order, 700);
+      CHECK(forward == expected);
+      CHECK(backward == expected);
+    }
+  }
+  // Runs created after a window was first listed, inside it and outside it:
+  // the remembered bounds widen to them.
+  const RunFilter big = windows[0];
+  CHECK(fx.journal.runs(big, Page{.limit = 1, .order = RunOrder::NewestFirst}).front().run_id != "late-in");
+  fx.create("late-in", "s-y", "p", kStart + 5500);
+  fx.create("late-out", "s-y", "p", kStart + 100);
+  CHECK(ids(fx.journal.runs(big, Page{.limit = 1, .order = RunOrder::NewestFirst})) ==
+        std::vector<std::string>{"late-in"});
+  all = fx.journal.runs({}, Page{.limit = SIZE_MAX});
+  CHECK(ids(fx.journal.runs(big, Page{.limit = SIZE_MAX})) == model(all, big, RunOrder::OldestFirst));
 }
 
 TEST_CASE("like_pattern escapes the three LIKE metacharacters and nothing else") {
   CHECK(runjournal::detail::like_pattern("a%b_c\\d") == "%a\\%b\\_c\\\\d%");
   CHECK(runjournal::detail::like_pattern("plain") == "%plain%");
+}
+
+TEST_CASE("a file from before runs_by_created, read read-only, still lists windows exactly") {
+  Fixture fx;
+  for (int i = 0; i < 30; ++i) fx.create("r" + std::to_string(i), "s", "p", kStart + (i * 7) % 30);
+  const std::vector<Run> all = fx.journal.runs({}, Page{.limit = SIZE_MAX});
+  {
+    SQLite::Database raw(fx.dir.file("q.journal").string(), SQLite::OPEN_READWRITE);
+    raw.exec("DROP INDEX runs_by_created; PRAGMA user_version = 5");
+  }
+  Journal old = Journal::open(fx.dir.file("q.journal"), runjournal::Options{.read_only = true});
+  const RunFilter window{.created_since_ms = kStart + 5, .created_until_ms = kStart + 20};
+  CHECK(ids(old.runs(window, Page{.limit = SIZE_MAX, .order = RunOrder::NewestFirst})) ==
+        model(all, window, RunOrder::NewestFirst));
+  const auto [forward, backward] = walk(old, window, RunOrder::NewestFirst, 4);
+  CHECK(forward == model(all, window, RunOrder::NewestFirst));
+  CHECK(backward == forward);
 }

@@ -140,6 +140,11 @@ struct RunFilter {
   // (inclusive) and created_at_ms < created_until_ms (exclusive). Either end
   // may be open. A window whose start is after its end is
   // ErrorCode::InvalidArgument; an empty one (start == end) lists nothing.
+  // Windows are indexed (runs_by_created): a page of a small window reads
+  // that window's index entries; a large one (past 4096 runs) is paged like
+  // any listing, after one pass over its index entries that this Journal
+  // remembers (a file not yet migrated to have the index, read read-only,
+  // filters in listing order instead).
   std::optional<std::int64_t> created_since_ms;
   std::optional<std::int64_t> created_until_ms;
   // Runs whose run_id, session_id or prompt contains this text, ASCII
