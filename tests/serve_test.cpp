@@ -339,6 +339,13 @@ TEST_CASE("the embedded page has no inline script, no inline style, and never pa
     }
   }
   CHECK(scripts >= 5);
+  // Each module is preloaded by the shell, so a page loads them in one round.
+  for (const runjournal::serve::EmbeddedFile& file : runjournal::serve::embedded_files()) {
+    const std::string name(file.name);
+    if (name.size() > 3 && name.substr(name.size() - 3) == ".js") {
+      CHECK_MESSAGE(html.find("<link rel=\"modulepreload\" href=\"/assets/" + name + "\">") != std::string::npos, name);
+    }
+  }
 }
 
 TEST_CASE("assets are served from the binary with their types and revalidate by ETag") {
@@ -357,6 +364,16 @@ TEST_CASE("assets are served from the binary with their types and revalidate by 
   CHECK(again->status == 304);
   CHECK(again->body.empty());
   CHECK(c.Get("/assets/app.css")->get_header_value("Content-Type") == "text/css; charset=utf-8");
+  // Sent as they are even to a client that takes brotli (the library would
+  // spend 10-30 ms compressing each, on every request).
+  c.set_decompress(false);
+  for (const std::string path : {"/assets/run_page.js", "/runs", "/api/runs", "/api/sql?q=SELECT%201&format=csv"}) {
+    CAPTURE(path);
+    const httplib::Result r = c.Get(path.c_str(), {{"Accept-Encoding", "gzip, deflate, br"}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(!r->has_header("Content-Encoding"));
+  }
   const json missing = get_json(s, "/assets/nope.js", 404);
   CHECK(missing["error"]["code"] == "not_found");
 }
@@ -376,6 +393,17 @@ TEST_CASE("/api/runs lists newest first, filters, and pages both ways with its c
   CHECK(all["position"].get<std::int64_t>() > 0);
   CHECK(all["next_after"].is_null());
   CHECK(all["prev_before"].is_null());
+  // The list's runs are the whole runs less their JSON columns.
+  const json full = get_json(s, "/api/runs?full=1");
+  REQUIRE(full["runs"].size() == all["runs"].size());
+  for (std::size_t i = 0; i < full["runs"].size(); ++i) {
+    json whole = full["runs"][i];
+    for (const char* column : {"inputs", "outputs", "metadata", "checkpoint"}) {
+      CHECK(whole.contains(column));
+      whole.erase(column);
+    }
+    CHECK(all["runs"][i] == whole);
+  }
   CHECK(ids(get_json(s, "/api/runs?status=failed")["runs"]) == std::vector<std::string>{"run-failed"});
   CHECK(ids(get_json(s, "/api/runs?session=s-a&order=oldest")["runs"]) == std::vector<std::string>{"run-done", "run-failed"});
   CHECK(ids(get_json(s, "/api/runs?q=TESTS")["runs"]) == std::vector<std::string>{"run-live"});
@@ -405,6 +433,40 @@ TEST_CASE("/api/runs lists newest first, filters, and pages both ways with its c
     page = get_json(s, "/api/runs?limit=3&session=s-many&before=" + page["prev_before"].get<std::string>());
   }
   CHECK(backward == forward);
+}
+
+TEST_CASE("the runs list cuts long texts to 500 characters, at a character, and says so with an ellipsis") {
+  TempDir dir;
+  const std::filesystem::path db = dir.file("long.journal");
+  std::string prompt;
+  for (int i = 0; i < 400; ++i) prompt += "é\"";  // two characters, three bytes, one escaped
+  {
+    Journal j = Journal::open(db);
+    j.create_run({.session_id = "s", .prompt = prompt, .run_id = "long"});
+    j.append("long", "run_failed", {{"error", std::string(2000, 'x')}});
+  }
+  Served s(db);
+  const json run = get_json(s, "/api/runs")["runs"][0];
+  const std::string shown = run["prompt"];
+  CHECK(shown.size() == 250 * 3 + std::string("…").size());
+  CHECK(shown.substr(0, 6) == "é\"é\"");
+  CHECK(shown.substr(shown.size() - 3) == "…");
+  CHECK(run["error"].get<std::string>() == std::string(500, 'x') + "…");
+  CHECK(get_json(s, "/api/runs/long")["run"]["prompt"] == prompt);  // whole on the run's own page
+}
+
+TEST_CASE("a reused /api/runs page is never one the journal has moved past") {
+  Fixture fx;
+  Served s(fx.db);
+  const json before = get_json(s, "/api/runs?limit=2");
+  CHECK(get_json(s, "/api/runs?limit=2") == before);  // the same, asked again
+  Journal writer = Journal::open(fx.db);
+  writer.create_run({.session_id = "s-new", .prompt = "new", .run_id = "run-new"});
+  const json after = get_json(s, "/api/runs?limit=2");
+  CHECK(after["runs"][0]["run_id"] == "run-new");
+  CHECK(after["position"].get<std::int64_t>() == before["position"].get<std::int64_t>() + 1);
+  writer.append("run-live", "run_completed");
+  CHECK(get_json(s, "/api/runs?status=completed&limit=1")["runs"][0]["run_id"] == "run-live");
 }
 
 TEST_CASE("/api/runs/RUN and /api/events: the run, its driver, checkpoint and events") {

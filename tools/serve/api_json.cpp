@@ -1,6 +1,7 @@
 // api_json.cpp — converting library values to the API's JSON.
 #include "api_json.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -72,6 +73,104 @@ nlohmann::json driver_state(const Run& run) {
     return {{"alive", false}, {"why", fmt::format("pid {} now belongs to another process", driver.pid)}};
   }
   return {{"alive", true}, {"why", fmt::format("process {} on {} is running", driver.pid, driver.host)}};
+}
+
+namespace {
+
+// `text` cut to at most `chars` code points (UTF-8), with "…" when cut.
+void clip(std::string& text, std::size_t chars) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (seen++ == chars) {
+      text.resize(i);
+      text += "…";
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // nlohmann's own escaping for anything unusual: control characters and
+  // invalid UTF-8 (replaced); plain text, by far the common case, is copied.
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += dump(nlohmann::json(std::string(text)));
+  }
+}
+
+namespace {
+
+void key(std::string& out, const char* name) {
+  out += '"';
+  out += name;
+  out += "\":";
+}
+
+void field(std::string& out, const char* name, std::string_view text) {
+  key(out, name);
+  append_json_string(out, text);
+  out += ',';
+}
+
+void field(std::string& out, const char* name, std::int64_t value) {
+  key(out, name);
+  out += std::to_string(value);
+  out += ',';
+}
+
+template <class T>
+void field(std::string& out, const char* name, const std::optional<T>& value) {
+  if (value) return field(out, name, *value);
+  key(out, name);
+  out += "null,";
+}
+
+std::optional<std::string> clipped(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::string copy = *text;
+  clip(copy, kListTextChars);
+  return copy;
+}
+
+}  // namespace
+
+void append_run_summary(std::string& out, const Run& run) {
+  // Keys in to_json(Run)'s (sorted) order, less the JSON columns.
+  const std::optional<Driver>& d = run.driver;
+  out += '{';
+  field(out, "agent_spec_digest", run.agent_spec_digest);
+  field(out, "checkpoint_id", run.checkpoint_id);
+  field(out, "created_at_ms", run.created_at_ms);
+  field(out, "driver_boot_id", d ? std::optional(d->boot_id) : std::nullopt);
+  field(out, "driver_host", d ? std::optional(d->host) : std::nullopt);
+  field(out, "driver_pid", d ? std::optional(d->pid) : std::nullopt);
+  field(out, "driver_start_time", d ? std::optional(d->start_time) : std::nullopt);
+  field(out, "error", clipped(run.error));
+  field(out, "event_count", run.event_count);
+  field(out, "final_state_digest", run.final_state_digest);
+  field(out, "finished_at_ms", run.finished_at_ms);
+  field(out, "first_position", run.first_position);
+  field(out, "git_sha", run.git_sha);
+  field(out, "last_position", run.last_position);
+  field(out, "last_seq", run.last_seq);
+  field(out, "prompt", *clipped(run.prompt));
+  field(out, "result_text", clipped(run.result_text));
+  field(out, "run_id", run.run_id);
+  field(out, "session_id", run.session_id);
+  field(out, "status", to_string(run.status));
+  field(out, "status_reason", clipped(run.status_reason));
+  field(out, "updated_at_ms", run.updated_at_ms);
+  out.back() = '}';
 }
 
 nlohmann::json checkpoint_json(const std::optional<Checkpoint>& checkpoint) {

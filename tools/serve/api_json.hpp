@@ -5,9 +5,11 @@
 // the library's types (JournalStats, RecoveredRun, SqlResult).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,19 @@ namespace runjournal::serve {
 // {"alive": true|false|null, "why": "…"}; null when it cannot tell (no
 // driver recorded, or a driver on another host).
 nlohmann::json driver_state(const Run& run);
+
+// A run as the runs list carries it, appended to `out` as JSON text: the
+// run's JSON shape (runjournal/json.hpp) without its JSON columns (inputs,
+// outputs, metadata, checkpoint), and prompt, result_text, error and
+// status_reason cut to kListTextChars characters (an ellipsis ends a cut
+// one). Written directly, not through nlohmann::json objects: building those
+// was most of a runs page's cost. /api/runs/RUN, or /api/runs?full=1, has
+// whole runs.
+void append_run_summary(std::string& out, const Run& run);
+inline constexpr std::size_t kListTextChars = 500;
+// `text` as a JSON string literal, appended to `out`. `text` is UTF-8 (as
+// everything the journal stores); bytes that are not are written as U+FFFD.
+void append_json_string(std::string& out, std::string_view text);
 
 nlohmann::json checkpoint_json(const std::optional<Checkpoint>& checkpoint);
 nlohmann::json recovered_json(const RecoveredRun& recovered);

@@ -37,10 +37,20 @@ std::int64_t now_ms() {
       .count();
 }
 
-nlohmann::json runs_json(const std::vector<Run>& runs) {
-  nlohmann::json array = nlohmann::json::array();
-  for (const Run& run : runs) array.push_back(to_json(run));
-  return array;
+// The runs as a JSON array's text: summaries (api_json.hpp), or whole runs.
+std::string runs_text(const std::vector<Run>& runs, bool full) {
+  if (full) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const Run& run : runs) array.push_back(to_json(run));
+    return dump(array);
+  }
+  std::string out = "[";
+  for (const Run& run : runs) {
+    append_run_summary(out, run);
+    out += ',';
+  }
+  if (out.size() > 1) out.pop_back();
+  return out + "]";
 }
 
 nlohmann::json events_json(const std::vector<Event>& events) {
@@ -71,8 +81,9 @@ RunFilter run_filter(const Params& params) {
 // GET /api/runs: one page of runs, newest first unless order=oldest, with
 // the cursors of the pages on either side (null when there is none).
 void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const Params params(req, {"status", "session", "since", "until", "q", "limit", "after", "before", "order"});
+  const Params params(req, {"status", "session", "since", "until", "q", "limit", "after", "before", "order", "full"});
   const RunFilter filter = run_filter(params);
+  const bool full = params.flag("full");
   Page page;
   const std::int64_t limit = params.integer("limit", 1, kMaxRunsPage).value_or(kDefaultRunsPage);
   page.after_run_id = params.text("after", kMaxIdBytes);
@@ -80,34 +91,52 @@ void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response&
   const std::string order = params.choice("order", {"newest", "oldest"}).value_or("newest");
   page.order = order == "oldest" ? RunOrder::OldestFirst : RunOrder::NewestFirst;
   const bool backwards = page.before_run_id.has_value();
-  const Journal& journal = *ctx.journal;
-  // The position first: a stream started from it may repeat a change the
-  // page already shows, but never misses one.
-  const std::int64_t position = journal.last_position();
-  Page probe = page;
-  probe.limit = static_cast<std::size_t>(limit) + 1;  // one more tells whether that side goes on
-  std::vector<Run> runs = journal.runs(filter, probe);
-  const bool more = runs.size() > static_cast<std::size_t>(limit);
-  if (more) runs.erase(backwards ? runs.begin() : runs.end() - 1);
-  // The other side of the page: anything beyond its first (or last) run?
-  bool other = false;
-  if (!runs.empty() && (page.after_run_id || page.before_run_id)) {
-    Page edge{.limit = 1, .order = page.order};
-    if (backwards) {
-      edge.after_run_id = runs.back().run_id;
-    } else {
-      edge.before_run_id = runs.front().run_id;
+  // The request as the cache knows it: an age (since=1h) means another
+  // window every millisecond, so such a page is never reused.
+  const std::string cache_key = req.target;
+  const bool cacheable = !req.has_param("since") && !req.has_param("until");
+  std::vector<Run> runs;
+  nlohmann::json body;
+  std::shared_ptr<const std::string> cached;
+  ctx.journals->with([&](const Journal& journal) {
+    // The position first: a stream started from it may repeat a change the
+    // page already shows, but never misses one.
+    const std::int64_t position = journal.last_position();
+    body["position"] = position;
+    if (cacheable && (cached = ctx.runs_pages.find(cache_key, position))) return;
+    Page probe = page;
+    probe.limit = static_cast<std::size_t>(limit) + 1;  // one more tells whether that side goes on
+    runs = journal.runs(filter, probe);
+    const bool more = runs.size() > static_cast<std::size_t>(limit);
+    if (more) runs.erase(backwards ? runs.begin() : runs.end() - 1);
+    // The other side of the page: anything beyond its first (or last) run?
+    bool other = false;
+    if (!runs.empty() && (page.after_run_id || page.before_run_id)) {
+      Page edge{.limit = 1, .order = page.order};
+      if (backwards) {
+        edge.after_run_id = runs.back().run_id;
+      } else {
+        edge.before_run_id = runs.front().run_id;
+      }
+      other = !journal.runs(filter, edge).empty();
     }
-    other = !journal.runs(filter, edge).empty();
-  }
-  const bool has_next = backwards ? other : more;
-  const bool has_prev = backwards ? more : other;
-  set_json(res, {{"runs", runs_json(runs)},
-                 {"order", order},
-                 {"limit", limit},
-                 {"position", position},
-                 {"next_after", has_next ? nlohmann::json(runs.back().run_id) : nlohmann::json(nullptr)},
-                 {"prev_before", has_prev ? nlohmann::json(runs.front().run_id) : nlohmann::json(nullptr)}});
+    const bool has_next = backwards ? other : more;
+    const bool has_prev = backwards ? more : other;
+    body["order"] = order;
+    body["limit"] = limit;
+    body["next_after"] = has_next ? nlohmann::json(runs.back().run_id) : nlohmann::json(nullptr);
+    body["prev_before"] = has_prev ? nlohmann::json(runs.front().run_id) : nlohmann::json(nullptr);
+  });
+  res.set_header("Cache-Control", "no-store");
+  if (cached) return set_shared_body(res, std::move(cached), "application/json; charset=utf-8");
+  // Built with the Journal given back: another request may read meanwhile.
+  // The runs are spliced in as text, the rest is small.
+  std::string text = dump(body);
+  text.pop_back();  // the closing brace
+  text += ",\"runs\":" + runs_text(runs, full) + "}";
+  auto shared = std::make_shared<const std::string>(std::move(text));
+  if (cacheable) ctx.runs_pages.store(cache_key, body["position"].get<std::int64_t>(), shared);
+  set_shared_body(res, std::move(shared), "application/json; charset=utf-8");
 }
 
 // GET /api/runs/RUN: the run, its driver, its live checkpoint and its
@@ -116,19 +145,20 @@ void get_run(ServeContext& ctx, const httplib::Request& req, httplib::Response& 
   const Params params(req, {});
   const std::string run_id = req.matches[1];
   if (run_id.size() > kMaxIdBytes) throw ApiError(400, "bad_request", "run id longer than 1024 bytes");
-  const Journal& journal = *ctx.journal;
-  const std::int64_t position = journal.last_position();
-  const std::optional<Run> run = journal.run(run_id);
-  if (!run) throw ApiError(404, "not_found", fmt::format("no run {}", run_id));
-  const std::vector<Event> events = journal.events(run_id, 1, static_cast<std::size_t>(kRunPageEvents) + 1);
-  const bool more = events.size() > static_cast<std::size_t>(kRunPageEvents);
-  nlohmann::json list = events_json(more ? std::vector<Event>(events.begin(), events.end() - 1) : events);
-  set_json(res, {{"run", to_json(*run)},
-                 {"driver", driver_state(*run)},
-                 {"checkpoint", checkpoint_json(journal.latest_checkpoint(run_id))},
-                 {"events", std::move(list)},
-                 {"events_next_seq", more ? nlohmann::json(kRunPageEvents + 1) : nlohmann::json(nullptr)},
-                 {"position", position}});
+  ctx.journals->with([&](const Journal& journal) {
+    const std::int64_t position = journal.last_position();
+    const std::optional<Run> run = journal.run(run_id);
+    if (!run) throw ApiError(404, "not_found", fmt::format("no run {}", run_id));
+    const std::vector<Event> events = journal.events(run_id, 1, static_cast<std::size_t>(kRunPageEvents) + 1);
+    const bool more = events.size() > static_cast<std::size_t>(kRunPageEvents);
+    nlohmann::json list = events_json(more ? std::vector<Event>(events.begin(), events.end() - 1) : events);
+    set_json(res, {{"run", to_json(*run)},
+                   {"driver", driver_state(*run)},
+                   {"checkpoint", checkpoint_json(journal.latest_checkpoint(run_id))},
+                   {"events", std::move(list)},
+                   {"events_next_seq", more ? nlohmann::json(kRunPageEvents + 1) : nlohmann::json(nullptr)},
+                   {"position", position}});
+  });
 }
 
 // GET /api/events?run=RUN[&from_seq=N][&limit=N]: a run's events by seq.
@@ -138,13 +168,14 @@ void get_events(ServeContext& ctx, const httplib::Request& req, httplib::Respons
   if (!run_id) throw ApiError(400, "bad_request", "parameter 'run' is required");
   const std::int64_t from_seq = params.integer("from_seq", 1, INT64_MAX - 1).value_or(1);
   const std::int64_t limit = params.integer("limit", 1, kMaxEventsPage).value_or(kRunPageEvents);
-  const Journal& journal = *ctx.journal;
-  std::vector<Event> events = journal.events(*run_id, from_seq, static_cast<std::size_t>(limit) + 1);
-  if (events.empty() && !journal.run(*run_id)) throw ApiError(404, "not_found", fmt::format("no run {}", *run_id));
-  const bool more = events.size() > static_cast<std::size_t>(limit);
-  if (more) events.pop_back();
-  set_json(res, {{"events", events_json(events)},
-                 {"next_from_seq", more ? nlohmann::json(events.back().seq + 1) : nlohmann::json(nullptr)}});
+  ctx.journals->with([&](const Journal& journal) {
+    std::vector<Event> events = journal.events(*run_id, from_seq, static_cast<std::size_t>(limit) + 1);
+    if (events.empty() && !journal.run(*run_id)) throw ApiError(404, "not_found", fmt::format("no run {}", *run_id));
+    const bool more = events.size() > static_cast<std::size_t>(limit);
+    if (more) events.pop_back();
+    set_json(res, {{"events", events_json(events)},
+                   {"next_from_seq", more ? nlohmann::json(events.back().seq + 1) : nlohmann::json(nullptr)}});
+  });
 }
 
 // GET /api/recovery[?include_interrupted=1]: what recover() lists.
@@ -152,10 +183,11 @@ void get_recovery(ServeContext& ctx, const httplib::Request& req, httplib::Respo
   const Params params(req, {"include_interrupted"});
   RecoverOptions options;
   options.include_interrupted = params.flag("include_interrupted");
-  const Journal& journal = *ctx.journal;
-  nlohmann::json list = nlohmann::json::array();
-  for (const RecoveredRun& recovered : journal.recover(options)) list.push_back(recovered_json(recovered));
-  set_json(res, {{"runs", std::move(list)}, {"include_interrupted", options.include_interrupted}});
+  ctx.journals->with([&](const Journal& journal) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const RecoveredRun& recovered : journal.recover(options)) list.push_back(recovered_json(recovered));
+    set_json(res, {{"runs", std::move(list)}, {"include_interrupted", options.include_interrupted}});
+  });
 }
 
 // GET /api/sql?q=QUERY[&format=json|csv|objects]: one read-only statement
@@ -168,15 +200,15 @@ void get_sql(ServeContext& ctx, const httplib::Request& req, httplib::Response& 
   SqlOptions options;
   options.timeout = kSqlTimeout;
   options.max_rows = static_cast<std::size_t>(format == "json" ? kSqlRowsShown : kSqlRowsDownload);
-  const SqlResult result = ctx.journal->sql(*query, options);
+  const SqlResult result = ctx.journals->with([&](const Journal& journal) { return journal.sql(*query, options); });
   if (format == "csv") {
     res.set_header("Cache-Control", "no-store");
     res.set_header("Content-Disposition", "attachment; filename=\"query.csv\"");
-    res.set_content(sql_csv(result), "text/csv; charset=utf-8");
+    set_body(res, sql_csv(result), "text/csv; charset=utf-8");
   } else if (format == "objects") {
     res.set_header("Cache-Control", "no-store");
     res.set_header("Content-Disposition", "attachment; filename=\"query.json\"");
-    res.set_content(sql_objects_text(result), "application/json; charset=utf-8");
+    set_body(res, sql_objects_text(result), "application/json; charset=utf-8");
   } else {
     nlohmann::json body = sql_json(result);
     body["max_rows"] = kSqlRowsShown;
@@ -187,7 +219,7 @@ void get_sql(ServeContext& ctx, const httplib::Request& req, httplib::Response& 
 // GET /api/stats: Journal::stats().
 void get_stats(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const Params params(req, {});
-  set_json(res, stats_json(ctx.journal->stats()));
+  set_json(res, stats_json(ctx.journals->with([](const Journal& journal) { return journal.stats(); })));
 }
 
 // GET /api/server: what this server is and how busy its streams are.
@@ -195,7 +227,7 @@ void get_server(ServeContext& ctx, const httplib::Request& req, httplib::Respons
   const Params params(req, {});
   set_json(res, {{"version", std::string(version())},
                  {"journal", ctx.config.journal.string()},
-                 {"read_only", ctx.journal->read_only()},
+                 {"read_only", ctx.journals->streams().read_only()},
                  {"token_required", ctx.config.token.has_value()},
                  {"open_streams", ctx.open_streams.load()},
                  {"max_streams", ctx.config.max_streams}});

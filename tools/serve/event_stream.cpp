@@ -10,8 +10,8 @@
 // payloads, for a page that only needs to know what changed).
 //
 // Each stream runs inside the connection's thread: Journal::follow() on the
-// shared stream Journal, which holds no lock and no read snapshot while it
-// waits. Output is buffered up to kFlushBytes and written whenever follow()
+// streams' shared Journal (served_journal.hpp), which holds no lock and no
+// read snapshot while it waits. Output is buffered up to kFlushBytes and written whenever follow()
 // has caught up, so a stream that replays a million events makes big writes
 // and a live one sends each commit at once. Memory stays bounded: one page
 // of events and one buffer. A client that disconnects is noticed at the
@@ -92,7 +92,7 @@ class StreamWriter {
 };
 
 void stream(ServeContext& ctx, const StreamRequest& request, StreamWriter& out) {
-  const Journal& journal = *ctx.journal;
+  const Journal& journal = ctx.journals->streams();
   if (!out.send(fmt::format("retry: 1000\n: runjournal events after position {}{}\n\n", request.after,
                             request.run_id ? " of run " + *request.run_id : std::string()))) {
     return;
@@ -155,7 +155,7 @@ void get_stream(ServeContext& ctx, const httplib::Request& req, httplib::Respons
   request->run_id = params.text("run", 1024);
   request->payloads = params.flag("payloads", true);
   if (request->run_id) {
-    const bool exists = ctx.journal->run(*request->run_id).has_value();
+    const bool exists = ctx.journals->streams().run(*request->run_id).has_value();
     if (!exists) throw ApiError(404, "not_found", fmt::format("no run {}", *request->run_id));
   }
   if (++ctx.open_streams > ctx.config.max_streams) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -92,16 +93,43 @@ std::string_view message_for_status(int status) noexcept {
   }
 }
 
+void set_body(httplib::Response& res, std::string body, const std::string& content_type) {
+  set_shared_body(res, std::make_shared<const std::string>(std::move(body)), content_type);
+}
+
+void set_shared_body(httplib::Response& res, std::shared_ptr<const std::string> body, const std::string& content_type) {
+  res.body.clear();
+  const std::size_t size = body->size();
+  res.set_content_provider(size, content_type,
+                           [body = std::move(body)](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             return sink.write(body->data() + offset, length);
+                           });
+}
+
+void set_static_body(httplib::Response& res, std::string_view bytes, const std::string& content_type) {
+  res.body.clear();
+  res.set_content_provider(bytes.size(), content_type,
+                           [bytes](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                             return sink.write(bytes.data() + offset, length);
+                           });
+}
+
+bool has_body(const httplib::Response& res) noexcept {
+  // content_provider_ is a public member cpp-httplib documents as private;
+  // reading it is the only way to know a provider was set.
+  return !res.body.empty() || static_cast<bool>(res.content_provider_);
+}
+
 void set_error(httplib::Response& res, int status, std::string_view code, std::string_view message) {
   res.status = status;
   const nlohmann::json body = {{"error", {{"status", status}, {"code", code}, {"message", message}}}};
   res.set_header("Cache-Control", "no-store");
-  res.set_content(dump(body), "application/json; charset=utf-8");
+  set_body(res, dump(body), "application/json; charset=utf-8");
 }
 
 void set_json(httplib::Response& res, const nlohmann::json& json) {
   res.set_header("Cache-Control", "no-store");
-  res.set_content(dump(json), "application/json; charset=utf-8");
+  set_body(res, dump(json), "application/json; charset=utf-8");
 }
 
 httplib::Headers security_headers() {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,19 @@ std::string_view message_for_status(int status) noexcept;
 // Sets the JSON body and type, and marks it uncacheable (journal data
 // changes under the same URL).
 void set_json(httplib::Response& res, const nlohmann::json& json);
+
+// Sets the body, sent as it is. Every body goes through these rather than
+// Response::set_content: cpp-httplib compresses a text/* body for a client
+// that accepts brotli at brotli's slowest quality, 10 to 30 ms for a few KB
+// on every request, which is most of a page's first render on loopback.
+// A sized content provider is sent uncompressed.
+void set_body(httplib::Response& res, std::string body, const std::string& content_type);
+// The same for a body shared with others (a cached one), not copied.
+void set_shared_body(httplib::Response& res, std::shared_ptr<const std::string> body, const std::string& content_type);
+// The same for bytes of static storage (the embedded files), not copied.
+void set_static_body(httplib::Response& res, std::string_view bytes, const std::string& content_type);
+// Whether `res` has a body set by either (or by set_content).
+bool has_body(const httplib::Response& res) noexcept;
 
 // The headers on every response: the Content-Security-Policy (no inline
 // script or style, nothing from another origin, no framing) and its

@@ -22,7 +22,7 @@ void send_asset(const httplib::Request& req, httplib::Response& res, const Asset
     res.status = 304;
     return;
   }
-  res.set_content(asset.bytes.data(), asset.bytes.size(), std::string(asset.content_type).c_str());
+  set_static_body(res, asset.bytes, std::string(asset.content_type));
 }
 
 const Asset& shell() {
@@ -48,13 +48,15 @@ void add_page_routes(httplib::Server& server, ServeContext& ctx) {
   server.Get("/runs/(.+)", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
                Params params(req, {});
                const std::string run_id = req.matches[1];
-               const bool exists = run_id.size() <= 1024 && ctx.journal->run(run_id).has_value();
+               const bool exists = run_id.size() <= 1024 && ctx.journals->with([&](const Journal& journal) {
+                 return journal.run(run_id).has_value();
+               });
                if (exists) {
                  send_asset(req, res, shell(), "no-cache");
                } else {
                  res.status = 404;
                  res.set_header("Cache-Control", "no-store");
-                 res.set_content(shell().bytes.data(), shell().bytes.size(), std::string(shell().content_type).c_str());
+                 set_static_body(res, shell().bytes, std::string(shell().content_type));
                }
              }));
   server.Get("/assets/(.+)", guarded([](const httplib::Request& req, httplib::Response& res) {

@@ -12,6 +12,8 @@
 
 #include <runjournal/journal.hpp>
 
+#include "page_cache.hpp"
+#include "served_journal.hpp"
 #include "server.hpp"
 
 namespace runjournal::serve {
@@ -20,8 +22,9 @@ struct ServeContext {
   ServerConfig config;
   int port = 0;
   std::vector<std::string> allowed_hosts;  // listen_address.hpp; empty: any
-  // Every request and stream reads through this one (served_journal.hpp).
-  std::unique_ptr<Journal> journal;
+  // What requests and streams read through (served_journal.hpp).
+  std::unique_ptr<ServedJournals> journals;
+  PageCache runs_pages;  // /api/runs bodies (page_cache.hpp)
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open_streams{0};
 };

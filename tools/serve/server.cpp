@@ -4,6 +4,8 @@
 #include "server.hpp"
 
 #include <algorithm>
+
+#include <sys/socket.h>
 #include <stdexcept>
 #include <string_view>
 
@@ -20,6 +22,8 @@ namespace {
 // Requests read no body (every route is a GET); a client that sends one
 // anyway is cut off early.
 constexpr std::size_t kMaxBodyBytes = 4096;
+// Connections the kernel queues before the server accepts them.
+constexpr int kListenBacklog = 1024;
 
 bool equal_constant_time(std::string_view a, std::string_view b) {
   // The time depends on the lengths only, never on where they differ.
@@ -143,7 +147,7 @@ Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
         authority(config.host, config.port)));
   }
   ctx.config = std::move(config);
-  ctx.journal = std::make_unique<Journal>(open_served_journal(ctx.config.journal));
+  ctx.journals = std::make_unique<ServedJournals>(ctx.config.journal, ctx.config.readers);
 
   httplib::Server& http = impl_->http;
   const std::size_t threads = std::max<std::size_t>(ctx.config.threads, ctx.config.max_streams + 4);
@@ -161,7 +165,7 @@ Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
   // cpp-httplib answers some errors itself (no route, a request line past
   // 8 KiB, a malformed request) with an empty body: give them the JSON one.
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
+    if (!has_body(res)) {
       set_error(res, res.status, code_for_status(res.status), message_for_status(res.status));
     }
   });
@@ -172,6 +176,16 @@ Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
   add_stream_route(http, ctx);
   add_page_routes(http, ctx);
 
+  // cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's
+  // library): 50 clients connecting at once overflow it, and the dropped
+  // ones retry a second later. Linux lets a second listen() on the socket
+  // raise it, so the socket is kept from the options callback, which sees
+  // the listening socket before it binds.
+  int listening = -1;
+  http.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    if (listening < 0) listening = sock;
+  });
   const std::string& host = ctx.config.host;
   if (ctx.config.port == 0) {
     ctx.port = http.bind_to_any_port(host);
@@ -183,6 +197,8 @@ Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
     }
     ctx.port = ctx.config.port;
   }
+  if (listening >= 0) ::listen(listening, kListenBacklog);
+  http.set_socket_options(httplib::default_socket_options);
   ctx.allowed_hosts = allowed_hosts(host, ctx.port, ctx.config.allow_hosts);
 }
 

@@ -40,6 +40,7 @@ struct ServerConfig {
   int port = 8080;  // 0: any free port
   std::optional<std::string> token;
   std::vector<std::string> allow_hosts;  // more Host names to answer (a proxy's)
+  std::size_t readers = 4;               // Journals lent to requests (served_journal.hpp)
   std::size_t max_streams = 32;          // event streams open at once; more get 503
   std::size_t threads = 64;              // connections served at once (keep-alive ones hold one)
   std::chrono::milliseconds stream_poll{20};     // how often an idle stream looks for commits
