@@ -269,7 +269,12 @@ int main(int argc, char** argv) {
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.size() == 2 && args[0] == "host") return host(args[1]);
-    if (args.size() == 1) return story(args[0]);
+    // An option is never a directory name: "--help" would make ./--help/.
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+      std::printf("usage: agent-loop DIR\n  plays the story in DIR (created if missing)\n");
+      return 0;
+    }
+    if (args.size() == 1 && !args[0].empty() && args[0][0] != '-') return story(args[0]);
     std::fprintf(stderr, "usage: agent-loop DIR\n");
     return 2;
   } catch (const runjournal::Error& e) {

@@ -245,7 +245,12 @@ int main(int argc, char** argv) {
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.size() == 3 && args[0] == "execute") return execute_until_crash(args[1], args[2]);
-    if (args.size() == 1) return story(args[0]);
+    // An option is never a directory name: "--help" would make ./--help/.
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+      std::printf("usage: graph-executor DIR\n  plays the story in DIR (created if missing)\n");
+      return 0;
+    }
+    if (args.size() == 1 && !args[0].empty() && args[0][0] != '-') return story(args[0]);
     std::fprintf(stderr, "usage: graph-executor DIR\n");
     return 2;
   } catch (const runjournal::Error& e) {

@@ -56,8 +56,15 @@ class LimitedDomBuilder {
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   template <class Exception>
-  bool parse_error(std::size_t, const std::string&, const Exception& e) {
-    error_ = std::string(without_id(e.what()));
+  bool parse_error(std::size_t position, const std::string&, const Exception& e) {
+    // "parse error at line 1, column 3: syntax error …": the text is one
+    // argument or one line of a file, so its byte is what helps.
+    std::string_view detail = without_id(e.what());
+    if (detail.rfind("parse error", 0) == 0) {
+      const std::size_t colon = detail.find(": ");
+      if (colon != std::string_view::npos) detail.remove_prefix(colon + 2);
+    }
+    error_ = fmt::format("(byte {}) {}", position, detail);
     return false;
   }
 
@@ -201,7 +208,7 @@ nlohmann::json parse_json_limited(std::string_view text, std::size_t max_depth, 
     throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not valid JSON: {}", what, without_id(e.what())));
   }
   if (builder.too_deep()) too_deep(what, max_depth);
-  throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not valid JSON: {}", what, builder.error()));
+  throw Error(ErrorCode::InvalidArgument, fmt::format("{} is not valid JSON {}", what, builder.error()));
 }
 
 std::optional<nlohmann::json> try_parse_json_limited(std::string_view text, std::size_t max_depth) {

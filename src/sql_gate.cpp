@@ -64,7 +64,12 @@ bool contains(const std::array<std::string_view, N>& list, const char* name) {
 
 struct GateState {
   std::string refusal;  // why the authorizer said no, first reason only
-  Clock::time_point deadline;
+  // SQLite's own time on the query: what it spent in earlier steps, and
+  // when the current one began. A caller's slow row callback (a pipe to a
+  // pager) does not use up the query's time limit.
+  Clock::duration spent{};
+  Clock::time_point step_started;
+  Clock::duration limit{};
   bool timed_out = false;
 };
 
@@ -124,7 +129,7 @@ int authorize(void* state_ptr, int action, const char* arg1, const char* arg2, c
 
 int check_deadline(void* state_ptr) {
   auto& state = *static_cast<GateState*>(state_ptr);
-  if (Clock::now() < state.deadline) return 0;
+  if (state.spent + (Clock::now() - state.step_started) < state.limit) return 0;
   state.timed_out = true;
   return 1;  // non-zero interrupts the statement (SQLITE_INTERRUPT)
 }
@@ -240,14 +245,18 @@ SqlValue read_value(sqlite3_stmt* stmt, int column, Origin origin) {
 
 }  // namespace
 
-SqlResult Journal::sql(const std::string& query, const SqlOptions& options) const {
+void Journal::sql_each(const std::string& query,
+                       const std::function<void(const std::vector<std::string>&)>& on_columns,
+                       const std::function<bool(const std::vector<SqlValue>&)>& on_row,
+                       const SqlOptions& options) const {
   std::unique_ptr<SQLite::Database> connection =
       detail::open_reader(impl_->path, impl_->options.busy_timeout, impl_->options.vfs);
   sqlite3* db = connection->getHandle();
   detail::translate_errors("sql: setting query_only", [&] { connection->exec("PRAGMA query_only = ON"); });
   apply_limits(db);
   GateState state;
-  state.deadline = Clock::now() + options.timeout;
+  state.limit = options.timeout;
+  state.step_started = Clock::now();  // preparing counts as SQLite's time too
   sqlite3_set_authorizer(db, authorize, &state);
   sqlite3_progress_handler(db, 1000, check_deadline, &state);
 
@@ -265,27 +274,43 @@ SqlResult Journal::sql(const std::string& query, const SqlOptions& options) cons
   if (sqlite3_stmt_readonly(guard.stmt) == 0) {
     throw Error(ErrorCode::InvalidArgument, "sql is read-only: this statement would change the file");
   }
+  state.spent += Clock::now() - state.step_started;
 
-  SqlResult result;
   const int columns = sqlite3_column_count(guard.stmt);
+  std::vector<std::string> names;
   std::vector<Origin> origins;
   for (int c = 0; c < columns; ++c) {
-    result.columns.emplace_back(sqlite3_column_name(guard.stmt, c));
+    names.emplace_back(sqlite3_column_name(guard.stmt, c));
     origins.push_back(origin_of(guard.stmt, c));
   }
+  on_columns(names);
+  std::vector<SqlValue> row;
   for (;;) {
+    state.step_started = Clock::now();
     const int rc = sqlite3_step(guard.stmt);
+    state.spent += Clock::now() - state.step_started;
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw_query_error(db, rc, state, options.timeout);
-    if (result.rows.size() >= options.max_rows) {
-      throw Error(ErrorCode::InvalidArgument,
-                  fmt::format("sql: the query returns more than {} rows; add a LIMIT", options.max_rows));
-    }
-    std::vector<SqlValue> row;
+    row.clear();
     row.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) row.push_back(read_value(guard.stmt, c, origins[static_cast<std::size_t>(c)]));
-    result.rows.push_back(std::move(row));
+    if (!on_row(row)) break;
   }
+}
+
+SqlResult Journal::sql(const std::string& query, const SqlOptions& options) const {
+  SqlResult result;
+  sql_each(
+      query, [&](const std::vector<std::string>& columns) { result.columns = columns; },
+      [&](const std::vector<SqlValue>& row) {
+        if (result.rows.size() >= options.max_rows) {
+          throw Error(ErrorCode::InvalidArgument,
+                      fmt::format("sql: the query returns more than {} rows; add a LIMIT", options.max_rows));
+        }
+        result.rows.push_back(row);
+        return true;
+      },
+      options);
   return result;
 }
 

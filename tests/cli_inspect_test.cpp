@@ -101,8 +101,8 @@ TEST_CASE("cli: sql prints a table, JSON with JSON columns as values, and CSV") 
   CHECK(rows[0]["payload"]["args"]["q"] == "é\"\\\n");
   const std::vector<std::string> csv = lines_of(ok({"sql", db, "SELECT run_id, 'a,b' AS t, NULL AS n FROM runs ORDER BY first_position", "--csv"}));
   REQUIRE(csv.size() == 3);
-  CHECK(csv[0] == "run_id,t,n\r");
-  CHECK(csv[1] == "r1,\"a,b\",\r");
+  CHECK(csv[0] == "run_id,t,n");
+  CHECK(csv[1] == "r1,\"a,b\",");
   const std::vector<std::string> table = lines_of(ok({"sql", db, "SELECT run_id, status FROM runs ORDER BY first_position"}));
   REQUIRE(table.size() == 3);
   CHECK(table[0] == "run_id  status");

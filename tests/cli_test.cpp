@@ -31,103 +31,18 @@
 #include <runjournal/journal.hpp>
 #include <runjournal/json.hpp>
 
+#include "cli_support.hpp"
 #include "test_support.hpp"
-
-extern char** environ;
 
 namespace {
 
 using nlohmann::json;
 using runjournal::test::TempDir;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// One test's journal and a way to run the binary against it.
-class Cli {
- public:
-  Cli() : db_(dir_.file("agent.journal").string()) {}
-
-  const std::string& db() const { return db_; }
-  std::filesystem::path file(const std::string& name) const { return dir_.file(name); }
-
-  // Runs `runjournal ARGS…` with `input` on stdin; waits for it.
-  CliResult run(const std::vector<std::string>& args, const std::string& input = "") {
-    const int n = calls_++;
-    const std::filesystem::path in_path = dir_.file("stdin-" + std::to_string(n));
-    const std::filesystem::path out_path = dir_.file("stdout-" + std::to_string(n));
-    const std::filesystem::path err_path = dir_.file("stderr-" + std::to_string(n));
-    runjournal::test::write_file(in_path, input);
-
-    std::vector<std::string> argv_strings = {RUNJOURNAL_CLI};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_strings) {
-      argv.push_back(s.data());
-    }
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE_MESSAGE(spawned == 0, "cannot run " << RUNJOURNAL_CLI);
-
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-      REQUIRE(errno == EINTR);
-    }
-    CliResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = runjournal::test::read_file(out_path);
-    result.err = runjournal::test::read_file(err_path);
-    return result;
-  }
-
-  // Runs a command that must succeed and returns its stdout.
-  std::string ok(const std::vector<std::string>& args, const std::string& input = "") {
-    CliResult r = run(args, input);
-    INFO("runjournal exited " << r.exit_code << "; stderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-  }
-
-  json ok_json(const std::vector<std::string>& args) { return json::parse(ok(args)); }
-
-  // A journal with one run "r1" in session "s1".
-  void init_with_run(const std::string& run_id = "r1") {
-    ok({"init", db_});
-    ok({"start", db_, "--session", "s1", "--prompt", "fix the tests", "--id", run_id});
-  }
-
- private:
-  TempDir dir_;
-  std::string db_;
-  int calls_ = 0;
-};
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
-
-// The error contract: exactly one line on stderr, starting "error: ".
-bool is_one_error_line(const std::string& err) {
-  return err.rfind("error: ", 0) == 0 && err.find('\n') == err.size() - 1;
-}
+using runjournal::test::Cli;
+using runjournal::test::CliResult;
+using runjournal::test::is_one_error_line;
+using runjournal::test::lines_of;
 
 std::string iso_utc(std::int64_t ms) {
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
@@ -291,11 +206,11 @@ TEST_SUITE("cli: start") {
     CHECK(run == cli.ok_json({"show", cli.db(), "r1", "--json"}));
   }
 
-  TEST_CASE("start --inputs that is not JSON is a usage error and writes nothing") {
+  TEST_CASE("start --inputs that is not JSON is bad data (exit 1), not usage, and writes nothing") {
     Cli cli;
     cli.ok({"init", cli.db()});
     CliResult r = cli.run({"start", cli.db(), "--session", "s1", "--inputs", "{not json"});
-    CHECK(r.exit_code == 2);
+    CHECK(r.exit_code == 1);
     CHECK(is_one_error_line(r.err));
     CHECK(cli.ok_json({"runs", cli.db(), "--json"}) == json::array());
   }
@@ -379,12 +294,11 @@ TEST_SUITE("cli: append") {
     CHECK(cli.ok_json({"events", cli.db(), "r1", "--json"}).size() == 2);
   }
 
-  TEST_CASE(
-      "append PAYLOAD that is not JSON is usage (2); JSON that is not an object is an error (1)") {
+  TEST_CASE("append PAYLOAD that is not JSON, or JSON that is not an object, is bad data: exit 1") {
     Cli cli;
     cli.init_with_run();
     CliResult not_json = cli.run({"append", cli.db(), "r1", "tool_called", "{oops"});
-    CHECK(not_json.exit_code == 2);
+    CHECK(not_json.exit_code == 1);
     CHECK(is_one_error_line(not_json.err));
     CliResult array = cli.run({"append", cli.db(), "r1", "tool_called", "[1,2]"});
     CHECK(array.exit_code == 1);
@@ -413,7 +327,7 @@ TEST_SUITE("cli: append") {
 }
 
 TEST_SUITE("cli: append --jsonl") {
-  TEST_CASE("a JSONL file is appended in order and prints seq and position per event") {
+  TEST_CASE("a JSONL file is appended in order; --each prints seq and position per event") {
     Cli cli;
     cli.init_with_run("r1");
     cli.ok({"start", cli.db(), "--session", "s2", "--id", "r2"});
@@ -425,22 +339,22 @@ TEST_SUITE("cli: append --jsonl") {
         "\r\n"
         R"({"run_id":"r1","kind":"run_completed","payload":{"result_text":"ok"},"expected_seq":2})"
         "\n");
-    CHECK(cli.ok({"append", cli.db(), "--jsonl", cli.file("batch.jsonl").string()}) ==
+    CHECK(cli.ok({"append", cli.db(), "--jsonl", cli.file("batch.jsonl").string(), "--each"}) ==
           "2 3\n2 4\n3 5\n");
     CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["status"] == "completed");
     CHECK(cli.ok_json({"events", cli.db(), "r2", "--json"})[1]["idempotency_key"] == "k");
   }
 
-  TEST_CASE("a JSONL batch is read from stdin with -, and --json prints an array") {
+  TEST_CASE("a JSONL batch is read from stdin with -, and --json prints one event per line") {
     Cli cli;
     cli.init_with_run();
-    json events = json::parse(cli.ok({"append", cli.db(), "--jsonl", "-", "--json"},
-                                     R"({"run_id":"r1","kind":"a","payload":{}})"
-                                     "\n"
-                                     R"({"run_id":"r1","kind":"b","payload":{"x":true}})"
-                                     "\n"));
-    REQUIRE(events.is_array());
-    REQUIRE(events.size() == 2);
+    const std::vector<std::string> lines = lines_of(cli.ok({"append", cli.db(), "--jsonl", "-", "--json"},
+                                                           R"({"run_id":"r1","kind":"a","payload":{}})"
+                                                           "\n"
+                                                           R"({"run_id":"r1","kind":"b","payload":{"x":true}})"
+                                                           "\n"));
+    REQUIRE(lines.size() == 2);
+    json events = json::array({json::parse(lines[0]), json::parse(lines[1])});
     CHECK(events[0]["kind"] == "a");
     CHECK(events[1]["payload"] == json{{"x", true}});
     CHECK(events[1]["seq"] == 3);
@@ -474,7 +388,9 @@ TEST_SUITE("cli: append --jsonl") {
       std::string error;
     };
     const std::vector<Case> cases = {
-        {"{not json", "error: line 3: not valid JSON (at byte 3)\n"},
+        {"{not json", "error: line 3 is not valid JSON (byte 3) syntax error while parsing object key - invalid "
+                      "literal; last read: '{no'; expected string literal\n"},
+        {"1e999", "error: line 3 is not valid JSON (byte 5) number overflow parsing '1e999'\n"},
         {"[1]", "error: line 3: not a JSON object\n"},
         {R"({"run_id":"r1","kind":"a","payload":[]})", "error: line 3: payload is not a JSON object\n"},
         {R"({"kind":"a","payload":{}})", "error: line 3: missing \"run_id\"\n"},
@@ -540,7 +456,7 @@ TEST_SUITE("cli: append --jsonl") {
     bad_json += "{not json\n";
     CliResult r = cli.run({"append", cli.db(), "--jsonl", "-"}, bad_json);
     CHECK(r.exit_code == 1);
-    CHECK(r.err == "error: line " + std::to_string(kLines + 1) + ": not valid JSON (at byte 3)\n");
+    CHECK(r.err.rfind("error: line " + std::to_string(kLines + 1) + " is not valid JSON (byte 3) ", 0) == 0);
     CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == 1);
 
     std::string ghost = good;
@@ -550,7 +466,7 @@ TEST_SUITE("cli: append --jsonl") {
     CHECK(r.err.rfind("error: line " + std::to_string(kLines + 1) + ": ", 0) == 0);
     CHECK(cli.ok_json({"show", cli.db(), "r1", "--json"})["event_count"] == 1);
 
-    const std::string out = cli.ok({"append", cli.db(), "--jsonl", "-"}, good);
+    const std::string out = cli.ok({"append", cli.db(), "--jsonl", "-", "--each"}, good);
     CHECK(std::count(out.begin(), out.end(), '\n') == kLines);
     const std::string last = std::to_string(kLines + 1) + " " + std::to_string(kLines + 1) + "\n";  // seq, position
     CHECK(out.substr(out.size() - last.size()) == last);
@@ -578,7 +494,7 @@ TEST_SUITE("cli: append --jsonl") {
                  R"({"run_id":"r1","kind":"run_started"})"
                  "\n"
                  R"({"run_id":"r1","kind":"note","payload":null})"
-                 "\n") == "2 2\n3 3\n");
+                 "\n") == "appended 2 events to 1 run (positions 2..3)\n");
     const json events = cli.ok_json({"events", cli.db(), "r1", "--json"});
     REQUIRE(events.size() == 3);
     CHECK(events[1]["payload"] == json::object());
@@ -588,7 +504,7 @@ TEST_SUITE("cli: append --jsonl") {
   TEST_CASE("an empty batch writes nothing and succeeds; a missing file is an error") {
     Cli cli;
     cli.init_with_run();
-    CHECK(cli.ok({"append", cli.db(), "--jsonl", "-"}, "\n  \n") == "");
+    CHECK(cli.ok({"append", cli.db(), "--jsonl", "-"}, "\n  \n") == "appended 0 events\n");
     CliResult r = cli.run({"append", cli.db(), "--jsonl", cli.file("absent.jsonl").string()});
     CHECK(r.exit_code == 1);
     CHECK(is_one_error_line(r.err));

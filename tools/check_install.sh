@@ -7,9 +7,16 @@
 #      with find_package(runjournal) and runs DESIGN.md's embedding example;
 #   2. the same example compiled by hand with `pkg-config --static runjournal`;
 #   3. a consumer that add_subdirectory()s the source tree;
-#   4. `cpack -G DEB`: both packages unpacked into a scratch root (dpkg -x),
+#   4. `cpack -G DEB`: the packages unpacked into a scratch root (dpkg -x),
 #      `runjournal --version` run from there, and the find_package consumer
-#      built against the unpacked development package.
+#      built against the unpacked development package;
+#   5. the C API: a C consumer compiled with `pkg-config runjournal-c` against
+#      the install prefix and against the unpacked packages, and the
+#      exported-symbols check on the installed library;
+#   6. the Rust bindings: a consumer crate (tests/consumer/rust) that finds
+#      the installed library through pkg-config, prefix then packages;
+#   7. the Python package: a consumer script (tests/consumer/python) run by
+#      Debian's python3 against the installed package, prefix then packages.
 # Everything goes to a temporary directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +63,44 @@ grep -q "runjournal_DIR:PATH=$work/root/usr" "$work/deb_consumer/CMakeCache.txt"
   || { echo "check_install: the consumer did not find the packaged config" >&2; exit 1; }
 cmake --build "$work/deb_consumer" >/dev/null
 "$work/deb_consumer/runjournal-consumer" "$work/deb_consumer.journal"
+step "5. C consumer with pkg-config runjournal-c (install prefix, then the packages)"
+c_consumer() {  # c_consumer ROOT_PREFIX NAME
+  local pc libdir
+  pc=$(dirname "$(find "$1" -name runjournal-c.pc | head -1)")
+  libdir=$(PKG_CONFIG_PATH="$pc" pkg-config --variable=libdir runjournal-c)
+  # shellcheck disable=SC2046  # pkg-config's flags are words
+  cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$work/$2" tests/consumer/c/consumer.c \
+    $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs runjournal-c)
+  LD_LIBRARY_PATH="$libdir" "$work/$2" "$work/$2.journal"
+  readelf -d "$libdir/librunjournal_c.so" | grep -q "SONAME.*librunjournal_c\.so\.[0-9]" \
+    || { echo "check_install: $libdir/librunjournal_c.so has no versioned SONAME" >&2; exit 1; }
+  cmake "-DNM=nm" "-DLIBRARY=$libdir/librunjournal_c.so" "-DHEADER=$1/include/runjournal/runjournal.h" \
+    "-DSUITE_DIR=$src/tests/capi" -P tests/capi/exported_symbols.cmake
+}
+c_consumer "$work/prefix" c_consumer_prefix
+c_consumer "$work/root/usr" c_consumer_deb
+step "6. Rust consumer crate, librunjournal_c found by pkg-config (install prefix, then the packages)"
+cargo_bin=$(command -v cargo || echo "${HOME:-/root}/.cargo/bin/cargo")
+rust_consumer() {  # rust_consumer ROOT_PREFIX NAME
+  local pc
+  pc=$(dirname "$(find "$1" -name runjournal-c.pc | head -1)")
+  env -u RUNJOURNAL_C_LIB_DIR PKG_CONFIG_PATH="$pc" CARGO_TARGET_DIR="$work/cargo" \
+    "$cargo_bin" run --offline --quiet --manifest-path tests/consumer/rust/Cargo.toml -- "$work/$2.journal"
+}
+rust_consumer "$work/prefix" rust_consumer_prefix
+rust_consumer "$work/root/usr" rust_consumer_deb
+step "7. Python consumer script against the installed package (install prefix, then the packages)"
+python_consumer() {  # python_consumer ROOT_PREFIX NAME
+  local site out
+  site=$(dirname "$(find "$1" -path '*dist-packages/runjournal/__init__.py' | head -1)")
+  site=$(dirname "$site")
+  out=$(PYTHONPATH="$site" /usr/bin/python3 tests/consumer/python/consumer.py "$work/$2.journal")
+  echo "$out"
+  case "$out" in
+    *"from $site/runjournal/__init__.py"*": ok") ;;
+    *) echo "check_install: the consumer did not use the package under $site" >&2; exit 1 ;;
+  esac
+}
+python_consumer "$work/prefix" python_consumer_prefix
+python_consumer "$work/root/usr" python_consumer_deb
 step "all passed"

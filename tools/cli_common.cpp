@@ -1,9 +1,13 @@
 #include "cli_common.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +16,10 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+
+#include <runjournal/json.hpp>
+
+#include "text_format.hpp"
 
 namespace runjournal::cli {
 namespace {
@@ -70,12 +78,12 @@ int exit_code_for(ErrorCode code) noexcept {
 
 void print_error(std::string_view message) {
   std::cout.flush();  // keep stdout and stderr in order on a terminal
-  std::cerr << "error: " << one_line(message) << '\n';
+  std::cerr << "error: " << printable(one_line(message)) << '\n';
 }
 
 void print_note(std::string_view message) {
   std::cout.flush();
-  std::cerr << "note: " << one_line(message) << '\n';
+  std::cerr << "note: " << printable(one_line(message)) << '\n';
 }
 
 Journal open_existing(const std::string& path, std::optional<std::int64_t> driver_pid) {
@@ -100,19 +108,23 @@ Journal open_existing(const std::string& path, std::optional<std::int64_t> drive
   }
 }
 
+Journal open_for_reading(const std::string& path) {
+  Options options;
+  options.read_only = true;
+  try {
+    return Journal::open(path, options);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::NotFound) {
+      throw CliError(fmt::format("no journal at {}", path));
+    }
+    throw;
+  }
+}
+
 Journal open_or_create(const std::string& path) {
   Options options;
   options.create_if_missing = true;
   return Journal::open(path, options);
-}
-
-CLI::Validator json_text_check() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return nlohmann::json::accept(text) ? std::string()
-                                            : std::string("not valid JSON: ") + text;
-      },
-      "JSON");
 }
 
 CLI::Validator run_status_check() {
@@ -126,24 +138,61 @@ CLI::Validator run_status_check() {
       "STATUS");
 }
 
-CLI::Validator positive_count_check() {
+CLI::Validator whole_number_check(std::int64_t min, const std::string& what) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
-        std::size_t value = 0;
-        if (CLI::detail::lexical_cast(text, value) && value >= 1) {
-          return {};
+      [min, what](std::string& text) -> std::string {
+        const std::string wanted = fmt::format("{}: a whole number of {} or more", what, min);
+        const bool negative = !text.empty() && text.front() == '-';
+        const std::string digits = negative ? text.substr(1) : text;
+        if (digits.empty() || digits.size() > 18 || (negative && min >= 0) ||
+            digits.find_first_not_of("0123456789") != std::string::npos) {
+          return fmt::format("\"{}\" is not {}", printable(text), wanted);
         }
-        return fmt::format("\"{}\" is not a whole number of at least 1", text);
+        const std::int64_t value = (negative ? -1 : 1) * std::stoll(digits);
+        if (value < min) return fmt::format("{} is not {}", value, wanted);
+        return {};
       },
       "N");
 }
 
-nlohmann::json parse_json_text(const std::string& text) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError(fmt::format("not valid JSON: {}", e.what()));
+CLI::Validator seconds_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::size_t used = 0;
+        double value = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size() || !(value > 0) || value > 1e9) {
+          return fmt::format("\"{}\" is not a number of seconds greater than 0 (such as 2 or 0.5)", printable(text));
+        }
+        return {};
+      },
+      "SECONDS");
+}
+
+nlohmann::json read_json_argument(const std::string& argument, const std::string& what) {
+  std::string text = argument;
+  if (argument == "-") {
+    std::ostringstream all;
+    all << std::cin.rdbuf();
+    if (std::cin.bad()) throw CliError(fmt::format("{}: cannot read standard input", what));
+    text = all.str();
+  } else if (!argument.empty() && argument.front() == '@') {
+    const std::string file = argument.substr(1);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw CliError(fmt::format("{}: cannot read {}: {}", what, printable(file), std::strerror(errno)));
+    std::ostringstream all;
+    all << in.rdbuf();
+    if (in.bad()) throw CliError(fmt::format("{}: cannot read {}", what, printable(file)));
+    text = all.str();
   }
+  // The command line sets no Options::max_json_depth: the journal's limit
+  // is SQLite's, known before the journal is opened (so a bad argument is
+  // refused before a file is touched).
+  return runjournal::parse_json(text, sqlite_json_max_depth(), what);
 }
 
 RunStatus parse_status_text(const std::string& text) {
@@ -186,10 +235,16 @@ Progress TerminalProgress::callback() {
     if (rate > 0 && total >= done) {
       eta = short_duration(static_cast<double>(total - done) / rate);
     }
-    const int percent = total > 0 ? static_cast<int>(100 * done / total) : 0;
-    std::fprintf(stderr, "\r\033[K%s: %3d%% %lld/%lld %s, %.0f/s, ETA %s", label_.c_str(), percent,
-                 static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(), rate,
-                 eta.c_str());
+    if (total <= 0) {
+      // A pipe: no size to measure against.
+      std::fprintf(stderr, "\r\033[K%s: %lld %s, %.0f/s", label_.c_str(), static_cast<long long>(done),
+                   unit_.c_str(), rate);
+    } else {
+      const int percent = static_cast<int>(100 * done / total);
+      std::fprintf(stderr, "\r\033[K%s: %3d%% %lld/%lld %s, %.0f/s, ETA %s", label_.c_str(), percent,
+                   static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(), rate,
+                   eta.c_str());
+    }
     std::fflush(stderr);
     drawn_ = true;
   };

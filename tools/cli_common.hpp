@@ -3,8 +3,10 @@
 // journal, and checks on option values.
 //
 // Exit statuses (DESIGN.md, "Command line"): 0 success; 1 an error, printed
-// as one line on stderr starting "error: "; 2 a usage error. Library errors
-// are mapped by their ErrorCode, never by their message.
+// as one line on stderr starting "error: ", bad data included (a PAYLOAD
+// that is not valid JSON is data, not usage); 2 a usage error (an unknown
+// verb or option, a malformed or out-of-range option value, said plainly).
+// Library errors are mapped by their ErrorCode, never by their message.
 #pragma once
 
 #include <chrono>
@@ -43,7 +45,9 @@ class UsageError : public std::runtime_error {
 int exit_code_for(ErrorCode code) noexcept;
 
 // Prints "error: MESSAGE" as one line on stderr (newlines in the message
-// become spaces, so a multi-line SQLite or CLI11 message stays one line).
+// become spaces, so a multi-line SQLite or CLI11 message stays one line;
+// control characters and bytes that are not UTF-8 are escaped, so a hostile
+// input echoed in a message cannot drive the terminal).
 void print_error(std::string_view message);
 // Prints "note: MESSAGE" as one line on stderr.
 void print_note(std::string_view message);
@@ -56,19 +60,30 @@ void print_note(std::string_view message);
 // driver_pid with no process behind it throws CliError.
 Journal open_existing(const std::string& path, std::optional<std::int64_t> driver_pid = std::nullopt);
 
+// Opens the journal at `path` read-only, for the verbs that only read: it
+// must exist, nothing in it is written (Options::read_only), and a journal
+// this process may not write is readable. A missing file throws CliError.
+Journal open_for_reading(const std::string& path);
+
 // Opens the journal at `path`, creating it when missing (only `init`).
 Journal open_or_create(const std::string& path);
 
-// CLI11 checks, so that a bad value is a CLI11 ParseError (exit 2).
-// Accepts any text that parses as JSON.
-CLI::Validator json_text_check();
+// CLI11 checks, so that a bad value is a CLI11 ParseError (exit 2), with a
+// message that says what is wanted.
 // Accepts the name of a run status ("created", "completed", …).
 CLI::Validator run_status_check();
-// Accepts a whole number of at least 1.
-CLI::Validator positive_count_check();
+// Accepts a whole number (digits, a '-' only when `min` < 0) of at least
+// `min`; `what` names it in the message ("a position", "a process id").
+CLI::Validator whole_number_check(std::int64_t min, const std::string& what);
+// Accepts a number of seconds greater than 0 ("2", "0.5").
+CLI::Validator seconds_check();
 
-// Parses text already accepted by json_text_check().
-nlohmann::json parse_json_text(const std::string& text);
+// A JSON argument (PAYLOAD, --inputs, --outputs): the text itself, or "-"
+// for standard input, or "@FILE" for a file's content; parsed with the
+// journal's nesting limit (runjournal::parse_json). Bad JSON is data, not
+// usage: runjournal::Error(InvalidArgument) naming `what` (exit 1). A file
+// that cannot be read throws CliError.
+nlohmann::json read_json_argument(const std::string& argument, const std::string& what);
 // "created, planning, …, cancelled": every status, for help and errors.
 std::string run_status_names();
 

@@ -27,7 +27,7 @@ struct ExportArgs {
 };
 
 int export_runs(const ExportArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   std::optional<std::string> run_id;
   if (args.run_option->count() > 0) run_id = args.run;
   const bool to_file = args.output_option->count() > 0 && args.output != "-";

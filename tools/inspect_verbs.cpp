@@ -3,12 +3,14 @@
 // All of them open an existing journal (never create one). `sql` hands the
 // query to Journal::sql, which keeps it read-only; this file only formats
 // the rows: an aligned table for people, --json (an array of objects, JSON
-// columns as JSON values) or --csv (RFC 4180) for machines.
+// columns as JSON values), --jsonl (an object per line) or --csv (RFC 4180,
+// LF line ends) for machines; rows stream, whatever their number.
 
 #include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,47 +73,80 @@ std::string csv_field(const SqlValue& value) {
 
 struct SqlArgs {
   std::string db, query;
-  bool json = false, csv = false;
+  bool json = false, csv = false, jsonl = false;
   double timeout_s = 10;
 };
 
+// One row as a JSON object keyed by the column names, in their order.
+nlohmann::ordered_json row_object(const std::vector<std::string>& columns, const std::vector<SqlValue>& row) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (std::size_t c = 0; c < row.size(); ++c) object[columns[c]] = cell_json(row[c]);
+  return object;
+}
+
+// Rows are printed as SQLite produces them (Journal::sql_each): memory stays
+// bounded whatever the row count. A closed stdout (a pager quit, `| head`)
+// stops the query.
 int sql(const SqlArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   SqlOptions options;
   options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout_s * 1000));
-  const SqlResult result = journal.sql(args.query, options);
-  if (args.json) {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& row : result.rows) {
-      nlohmann::ordered_json object = nlohmann::ordered_json::object();
-      for (std::size_t c = 0; c < row.size(); ++c) object[result.columns[c]] = cell_json(row[c]);
-      rows.push_back(std::move(object));
+  std::vector<std::string> names;
+  std::optional<TableStream> table;
+  std::size_t rows = 0;
+  const auto on_columns = [&](const std::vector<std::string>& columns) {
+    names = columns;
+    if (args.csv) {
+      for (std::size_t c = 0; c < names.size(); ++c) {
+        std::cout << (c ? "," : "") << csv_field(SqlValue{.type = SqlValue::Type::Text, .text = names[c]});
+      }
+      std::cout << '\n';
+    } else if (args.json) {
+      std::cout << '[';
     }
-    std::cout << rows.dump(2) << '\n';
-  } else if (args.csv) {
-    for (std::size_t c = 0; c < result.columns.size(); ++c) {
-      std::cout << (c ? "," : "") << csv_field(SqlValue{.type = SqlValue::Type::Text, .text = result.columns[c]});
-    }
-    std::cout << "\r\n";
-    for (const auto& row : result.rows) {
+  };
+  const auto on_row = [&](const std::vector<SqlValue>& row) {
+    if (args.csv) {
       for (std::size_t c = 0; c < row.size(); ++c) std::cout << (c ? "," : "") << csv_field(row[c]);
-      std::cout << "\r\n";
-    }
-  } else {
-    std::vector<Column> columns;
-    for (std::size_t c = 0; c < result.columns.size(); ++c) {
-      const bool numeric = !result.rows.empty() && (result.rows.front()[c].type == SqlValue::Type::Integer ||
-                                                     result.rows.front()[c].type == SqlValue::Type::Real);
-      columns.push_back({result.columns[c], numeric ? Align::Right : Align::Left, kMaxCellWidth});
-    }
-    std::vector<std::vector<std::string>> cells;
-    for (const auto& row : result.rows) {
+      std::cout << '\n';
+    } else if (args.jsonl) {
+      std::cout << row_object(names, row).dump() << '\n';
+    } else if (args.json) {
+      // The shape print_json gives an array: one indented object per row.
+      std::string object = row_object(names, row).dump(2);
+      std::string indented = "  ";
+      for (char c : object) {
+        indented += c;
+        if (c == '\n') indented += "  ";
+      }
+      std::cout << (rows == 0 ? "\n" : ",\n") << indented;
+    } else {
+      if (rows == 0) {
+        // Numeric columns align right, judged by the first row.
+        std::vector<Column> columns;
+        for (std::size_t c = 0; c < names.size(); ++c) {
+          const bool numeric = row[c].type == SqlValue::Type::Integer || row[c].type == SqlValue::Type::Real;
+          columns.push_back({names[c], numeric ? Align::Right : Align::Left, kMaxCellWidth});
+        }
+        table.emplace(std::move(columns), terminal_width(), std::cout);
+      }
       std::vector<std::string> line;
       for (const SqlValue& value : row) line.push_back(cell_text(value));
-      cells.push_back(std::move(line));
+      table->add(line);
     }
-    std::cout << render_table(columns, cells, terminal_width());
+    ++rows;
+    return static_cast<bool>(std::cout);
+  };
+  journal.sql_each(args.query, on_columns, on_row, options);
+  if (args.json) std::cout << (rows == 0 ? "]\n" : "\n]\n");
+  const bool tabular = !args.json && !args.jsonl && !args.csv;
+  if (tabular && !table) {
+    // No row to judge alignment by: the header alone.
+    std::vector<Column> columns;
+    for (const std::string& name : names) columns.push_back({name, Align::Left, kMaxCellWidth});
+    table.emplace(std::move(columns), terminal_width(), std::cout);
   }
+  if (table) table->finish();
   return kExitOk;
 }
 
@@ -123,10 +158,14 @@ void add_sql(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_option("QUERY", args->query, "one SQL statement; see docs/sql.md for tables, views and recipes")
       ->required();
   auto* json = cmd->add_flag("--json", args->json, "print a JSON array of objects; JSON columns as JSON values");
-  auto* csv = cmd->add_flag("--csv", args->csv, "print CSV (RFC 4180) with a header line");
+  auto* jsonl = cmd->add_flag("--jsonl", args->jsonl, "print one JSON object per row (JSON Lines), for pipelines");
+  auto* csv = cmd->add_flag("--csv", args->csv, "print CSV (RFC 4180, lines ending in LF) with a header line");
   json->excludes(csv);
-  cmd->add_option("--timeout", args->timeout_s, "stop the query after this many seconds (default 10)")
-      ->check(CLI::PositiveNumber);
+  json->excludes(jsonl);
+  jsonl->excludes(csv);
+  cmd->add_option("--timeout", args->timeout_s,
+                  "stop the query after SQLite worked on it this many seconds (default 10)")
+      ->check(seconds_check());
   cmd->footer(examples({
       "runjournal sql agent.journal 'SELECT status, count(*) AS runs FROM runs GROUP BY status ORDER BY status'",
       "runjournal sql agent.journal 'SELECT run_id, duration_s FROM runs_readable ORDER BY duration_s DESC LIMIT 5'",
@@ -147,7 +186,7 @@ std::string bytes_text(std::int64_t bytes) {
 }
 
 int stats(const StatsArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   const JournalStats s = journal.stats();
   if (args.json) {
     nlohmann::ordered_json by_status = nlohmann::ordered_json::object();
@@ -223,7 +262,7 @@ std::string event_line(const Event& e) {
 }
 
 int tail(const TailArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   const auto visit = [&](const Event& e) {
     std::cout << (args.json ? to_json(e).dump() : event_line(e)) << '\n';
     return static_cast<bool>(std::cout);  // a closed pipe ends the tail
@@ -247,7 +286,7 @@ void add_tail(CLI::App& app, std::vector<Verb>& verbs) {
   CLI::App* cmd = app.add_subcommand("tail", "Print events in position order; --follow waits for new ones");
   cmd->add_option("DB", args->db, "journal file")->required();
   cmd->add_option("--after", args->after, "start after the event at this position (the last one you saw)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_check(0, "a position"));
   cmd->add_flag("--follow,-f", args->follow, "keep waiting for new events from any process (end with Ctrl-C)");
   cmd->add_flag("--json", args->json, "print one JSON event object per line (JSON Lines)");
   cmd->footer(examples({"runjournal tail agent.journal --after 1200",

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <runjournal/json.hpp>
+
 #include "cli_common.hpp"
 
 namespace runjournal::cli {
@@ -57,9 +59,11 @@ class LineReader {
 NewEvent parse_line(std::size_t line_number, std::string_view text) {
   nlohmann::json object;
   try {
-    object = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw CliError(fmt::format("line {}: not valid JSON (at byte {})", line_number, e.byte));
+    // The payload sits one level inside the line: the line may nest one
+    // level deeper than the journal lets a payload nest.
+    object = runjournal::parse_json(text, sqlite_json_max_depth() + 1, fmt::format("line {}", line_number));
+  } catch (const Error& e) {
+    throw CliError(e.what());
   }
   LineReader in(line_number, object);
   if (!object.is_object()) {
@@ -109,6 +113,7 @@ bool JsonlReader::next(std::vector<NewEvent>& events, std::vector<std::size_t>& 
   std::size_t taken = 0;
   while (taken < max && std::getline(in_, line_)) {
     ++line_number_;
+    bytes_ += static_cast<std::int64_t>(line_.size()) + 1;
     if (is_blank(line_)) {
       continue;
     }

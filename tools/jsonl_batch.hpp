@@ -7,10 +7,13 @@
 // absent. Blank lines are skipped; a trailing "\r"
 // is ignored. Any other field, a missing or ill-typed field, or a line that is
 // not a JSON object rejects the whole batch: the error names the line number
-// (1-based, counting blank lines) and nothing is appended.
+// (1-based, counting blank lines) and nothing is appended. So does a line
+// that is not valid JSON (1e999 included) or nests deeper than the
+// journal's payload limit plus one (the line around the payload).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <vector>
@@ -33,11 +36,14 @@ class JsonlReader {
   // more are there or the input ends; false when there was nothing left.
   // Throws CliError("line N: …") on a bad line, CliError on a read failure.
   bool next(std::vector<NewEvent>& events, std::vector<std::size_t>& lines, std::size_t max);
+  // Bytes read so far (lines and their newlines), for progress.
+  std::int64_t bytes() const { return bytes_; }
 
  private:
   std::istream& in_;
   std::string line_;
   std::size_t line_number_ = 0;
+  std::int64_t bytes_ = 0;
 };
 
 // Reads the whole stream. Throws as JsonlReader::next does.

@@ -43,7 +43,7 @@ struct RunArgs {
 };
 
 int show(const RunArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   std::optional<Run> run = journal.run(args.run);
   if (!run) {
     throw CliError(fmt::format("no run {} in {}", args.run, args.db));
@@ -77,7 +77,7 @@ struct RunsArgs {
 };
 
 int runs(const RunsArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   RunFilter filter;
   if (args.status_option->count() > 0) {
     filter.status = parse_status_text(args.status);
@@ -115,7 +115,7 @@ void add_runs(CLI::App& app, std::vector<Verb>& verbs) {
           ->check(run_status_check());
   args->session_option = cmd->add_option("--session", args->session, "only runs of this session");
   args->limit_option = cmd->add_option("--limit", args->limit, "at most N runs (default: all)")
-                           ->check(positive_count_check());
+                           ->check(whole_number_check(1, "a number of runs"));
   cmd->add_flag("--json", args->json, "print a JSON array of run objects (prompts not truncated)");
   cmd->footer(examples({"runjournal runs agent.journal --status executing",
                         "runjournal runs agent.journal --session s1 --limit 20 --json"}));
@@ -123,7 +123,7 @@ void add_runs(CLI::App& app, std::vector<Verb>& verbs) {
 }
 
 int events(const RunArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   std::vector<Event> found = journal.events(args.run);
   // Every run has at least its run_created event, so no events means no run;
   // ask to be sure rather than assume.
@@ -182,7 +182,7 @@ void add_rebuild(CLI::App& app, std::vector<Verb>& verbs) {
 // Problems go to stdout, one per line (they are the command's output); the
 // verdict is the exit status, with the usual one `error:` line on stderr.
 int verify(const JournalArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = open_for_reading(args.db);
   VerifyReport report;
   {
     TerminalProgress progress("verifying");

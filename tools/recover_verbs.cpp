@@ -60,7 +60,7 @@ nlohmann::json recovered_json(const RecoveredRun& r, bool marked) {
 }
 
 int recover(const RecoverArgs& args) {
-  Journal journal = open_existing(args.db);
+  Journal journal = args.mark_interrupted ? open_existing(args.db) : open_for_reading(args.db);
   std::vector<RecoveredRun> found = journal.recover({.include_interrupted = args.include_interrupted});
   std::vector<bool> marked(found.size(), false);
   if (args.mark_interrupted) {

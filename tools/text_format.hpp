@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,7 +21,8 @@ namespace runjournal::cli {
 std::string format_time_ms(std::int64_t ms);
 
 // `text` made safe for one line of a terminal: control characters become
-// escapes ("\n", "\t", "\x1b"), everything else is kept.
+// escapes ("\n", "\t", "\x1b", C1 controls as "\u009b"), and so do bytes
+// that are not well-formed UTF-8 ("\xff"); everything else is kept.
 std::string printable(std::string_view text);
 
 // The number of code points in UTF-8 `text`.
@@ -46,6 +48,29 @@ struct Column {
 std::string render_table(const std::vector<Column>& columns,
                          const std::vector<std::vector<std::string>>& rows,
                          std::size_t fit_width = 0);
+
+// render_table for rows that arrive one by one (a query's result of any
+// size): the widths come from the first `measured_rows` rows, which are
+// held until then; every later row is printed at once, its cells cut to
+// those widths. Memory stays bounded whatever the row count.
+class TableStream {
+ public:
+  TableStream(std::vector<Column> columns, std::size_t fit_width, std::ostream& out,
+              std::size_t measured_rows = 1000);
+  void add(const std::vector<std::string>& row);
+  // Prints what is still held (at least the header).
+  void finish();
+
+ private:
+  void flush_buffered();
+
+  std::vector<Column> columns_;
+  std::size_t fit_width_;
+  std::ostream& out_;
+  std::size_t measured_rows_;
+  std::vector<std::vector<std::string>> buffered_;  // the header first
+  std::vector<std::size_t> widths_;                 // empty until the layout is fixed
+};
 
 // "key: value" lines with the values aligned in one column.
 std::string render_fields(const std::vector<std::pair<std::string, std::string>>& fields);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -78,7 +79,7 @@ CLI::Option* add_driver_pid(CLI::App& cmd, std::int64_t& pid) {
   return cmd.add_option("--driver-pid", pid,
                         "the process driving the run (default: the one that invoked runjournal); "
                         "recover lists the run once it is gone")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_check(1, "a process id"));
 }
 
 std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_t pid) {
@@ -86,17 +87,19 @@ std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_
 }
 
 int start(const StartArgs& args) {
-  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   NewRun new_run;
   new_run.session_id = args.session;
   new_run.prompt = args.prompt;
   if (args.id_option->count() > 0) {
     new_run.run_id = args.id;
   }
+  // Input is read and checked before the journal is opened: bad input
+  // leaves the file untouched (an open to write may migrate it).
   if (args.inputs_option->count() > 0) {
-    new_run.inputs = parse_json_text(args.inputs);
+    new_run.inputs = read_json_argument(args.inputs, "--inputs");
   }
   new_run.exclusive = args.exclusive;
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   const Run run = journal.create_run(new_run);
   if (args.json) {
     print_json(to_json(run));
@@ -113,8 +116,8 @@ void add_start(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_option("--session", args->session, "the session the run belongs to")->required();
   cmd->add_option("--prompt", args->prompt, "what the run is asked to do");
   args->id_option = cmd->add_option("--id", args->id, "the run's id (default: run-<uuid v4>)");
-  args->inputs_option = cmd->add_option("--inputs", args->inputs, "the run's inputs, any JSON")
-                            ->check(json_text_check());
+  args->inputs_option =
+      cmd->add_option("--inputs", args->inputs, "the run's inputs, any JSON (- for stdin, @FILE for a file)");
   cmd->add_flag("--exclusive", args->exclusive,
                 "fail if the session has a run that is not completed, failed or cancelled");
   cmd->add_flag("--json", args->json, "print the whole run as JSON");
@@ -132,6 +135,7 @@ struct AppendArgs {
   std::int64_t expect_seq = 0;
   std::int64_t driver_pid = 0;
   bool json = false;
+  bool each = false;
   CLI::Option* driver_option = nullptr;
   CLI::Option* run_option = nullptr;
   CLI::Option* kind_option = nullptr;
@@ -141,11 +145,12 @@ struct AppendArgs {
   CLI::Option* key_option = nullptr;
 };
 
-int append_one(Journal& journal, const AppendArgs& args) {
+int append_one(const AppendArgs& args) {
   nlohmann::json payload = nlohmann::json::object();
   if (args.payload_option->count() > 0) {
-    payload = parse_json_text(args.payload);
+    payload = read_json_argument(args.payload, "PAYLOAD");
   }
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   AppendOptions options;
   if (args.expect_option->count() > 0) {
     options.expected_seq = args.expect_seq;
@@ -175,15 +180,17 @@ class JsonlPipeline {
   JsonlPipeline& operator=(const JsonlPipeline&) = delete;
 
   // The next chunk, false at the end; rethrows the reader's error (a bad
-  // line), which rolls the batch back.
-  bool next(std::vector<NewEvent>& chunk) {
+  // line), which rolls the batch back. `bytes` becomes the input read up
+  // to the chunk's end.
+  bool next(std::vector<NewEvent>& chunk, std::int64_t& bytes) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
     if (ready_.empty()) {
       if (error_) std::rethrow_exception(error_);
       return false;
     }
-    chunk = std::move(ready_.front());
+    chunk = std::move(ready_.front().events);
+    bytes = ready_.front().bytes;
     ready_.pop_front();
     cv_.notify_all();
     return true;
@@ -210,7 +217,7 @@ class JsonlPipeline {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return ready_.size() < kAhead || stopped_; });
         if (stopped_) return;
-        ready_.push_back(std::move(chunk));
+        ready_.push_back({std::move(chunk), reader.bytes()});
         lines_.insert(lines_.end(), lines.begin(), lines.end());
         cv_.notify_all();
       }
@@ -225,9 +232,14 @@ class JsonlPipeline {
     cv_.notify_all();
   }
 
+  struct Chunk {
+    std::vector<NewEvent> events;
+    std::int64_t bytes = 0;  // of input read up to its end
+  };
+
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::vector<NewEvent>> ready_;
+  std::deque<Chunk> ready_;
   std::vector<std::size_t> lines_;
   std::exception_ptr error_;
   bool finished_ = false;
@@ -235,10 +247,25 @@ class JsonlPipeline {
   std::thread producer_;  // last: started once the rest is constructed
 };
 
-std::vector<Event> append_jsonl(Journal& journal, std::istream& in) {
+// The size of the input when it is a regular file (for progress), else 0.
+std::int64_t input_size(const std::string& name) {
+  if (name == "-") return 0;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(name, ec);
+  return ec ? 0 : static_cast<std::int64_t>(size);
+}
+
+std::vector<Event> append_jsonl(Journal& journal, std::istream& in, std::int64_t total_bytes) {
   JsonlPipeline pipeline(in);
+  TerminalProgress progress("appending", "bytes");
+  const Progress report = progress.callback();
   try {
-    return journal.append_batch_chunked([&](std::vector<NewEvent>& chunk) { return pipeline.next(chunk); });
+    return journal.append_batch_chunked([&](std::vector<NewEvent>& chunk) {
+      std::int64_t bytes = 0;
+      const bool more = pipeline.next(chunk, bytes);
+      if (more && report) report(bytes, std::max(bytes, total_bytes));
+      return more;
+    });
   } catch (const Error& e) {
     // The library says which event of the batch it refused; name its line.
     if (auto index = e.batch_index()) {
@@ -250,28 +277,46 @@ std::vector<Event> append_jsonl(Journal& journal, std::istream& in) {
   }
 }
 
-int append_batch(Journal& journal, const AppendArgs& args) {
+// A batch prints one summary line by default (a 200,000-event batch is not
+// 200,000 lines on a terminal); --each prints "seq position" per event,
+// --json one event object per line (JSON Lines).
+void print_batch(const std::vector<Event>& written, const AppendArgs& args) {
+  if (args.json) {
+    for (const Event& event : written) std::cout << to_json(event).dump() << '\n';
+    return;
+  }
+  if (args.each) {
+    for (const Event& event : written) print_event(event, false);
+    return;
+  }
+  if (written.empty()) {
+    std::cout << "appended 0 events\n";
+    return;
+  }
+  std::set<std::string_view> runs;
+  std::int64_t first = written.front().position, last = first;
+  for (const Event& event : written) {
+    runs.insert(event.run_id);
+    first = std::min(first, event.position);
+    last = std::max(last, event.position);
+  }
+  std::cout << fmt::format("appended {} event{} to {} run{} (positions {}..{})\n", written.size(),
+                           written.size() == 1 ? "" : "s", runs.size(), runs.size() == 1 ? "" : "s", first, last);
+}
+
+int append_batch(const AppendArgs& args) {
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
   std::vector<Event> written;
   if (args.jsonl == "-") {
-    written = append_jsonl(journal, std::cin);
+    written = append_jsonl(journal, std::cin, 0);
   } else {
     std::ifstream file(args.jsonl, std::ios::binary);
     if (!file) {
       throw CliError(fmt::format("cannot open {}: {}", args.jsonl, std::strerror(errno)));
     }
-    written = append_jsonl(journal, file);
+    written = append_jsonl(journal, file, input_size(args.jsonl));
   }
-  if (args.json) {
-    nlohmann::json array = nlohmann::json::array();
-    for (const Event& event : written) {
-      array.push_back(to_json(event));
-    }
-    print_json(array);
-  } else {
-    for (const Event& event : written) {
-      print_event(event, false);
-    }
-  }
+  print_batch(written, args);
   return kExitOk;
 }
 
@@ -281,8 +326,8 @@ int append(const AppendArgs& args) {
   if (!batch && (args.run_option->count() == 0 || args.kind_option->count() == 0)) {
     throw UsageError("append needs RUN and KIND, or --jsonl FILE (see runjournal append --help)");
   }
-  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
-  return batch ? append_batch(journal, args) : append_one(journal, args);
+  if (!batch && args.each) throw UsageError("--each is for --jsonl batches (see runjournal append --help)");
+  return batch ? append_batch(args) : append_one(args);
 }
 
 void add_append(CLI::App& app, std::vector<Verb>& verbs) {
@@ -293,17 +338,22 @@ void add_append(CLI::App& app, std::vector<Verb>& verbs) {
   args->run_option = cmd->add_option("RUN", args->run, "the run's id");
   args->kind_option =
       cmd->add_option("KIND", args->kind, "what happened: tool_called, step_started, …");
-  args->payload_option = cmd->add_option("PAYLOAD", args->payload, "a JSON object (default {})")
-                             ->check(json_text_check());
+  args->payload_option = cmd->add_option(
+      "PAYLOAD", args->payload, "a JSON object (default {}); - reads it from stdin, @FILE from a file");
   args->jsonl_option = cmd->add_option(
       "--jsonl", args->jsonl,
       "append a batch, all or nothing: one {\"run_id\",\"kind\",\"payload\"} object per line of "
       "FILE (- for stdin), optionally with \"idempotency_key\" and \"expected_seq\"");
   args->expect_option = cmd->add_option("--expect-seq", args->expect_seq,
-                                        "the run's last seq you saw; fail if it has moved past it");
+                                        "the run's last seq you saw; fail if it has moved past it")
+                            ->check(whole_number_check(0, "a seq"));
   args->key_option = cmd->add_option(
       "--key", args->key, "idempotency key: a retry with the same key returns the first event");
-  cmd->add_flag("--json", args->json, "print the whole event (with --jsonl: an array) as JSON");
+  cmd->add_flag("--json", args->json,
+                "print the whole event as JSON (with --jsonl: one event object per line, JSON Lines)");
+  cmd->add_flag("--each", args->each,
+                "with --jsonl: print each event's seq and position, a line per event (default: one summary "
+                "line; progress shows on a terminal)");
   args->driver_option = add_driver_pid(*cmd, args->driver_pid);
   for (CLI::Option* single : {args->run_option, args->kind_option, args->payload_option,
                               args->expect_option, args->key_option}) {
@@ -313,6 +363,7 @@ void add_append(CLI::App& app, std::vector<Verb>& verbs) {
       R"(runjournal append agent.journal r42 tool_called '{"tool_name":"search"}')",
       "runjournal append agent.journal r42 step_started --expect-seq 3 --key step-4",
       "producer | runjournal append agent.journal --jsonl -",
+      "runjournal append agent.journal r42 tool_result @result.json   # a payload too big for the command line",
       "runjournal append agent.journal r42 run_resumed --driver-pid $$   # resume it under this shell",
   }));
   verbs.push_back({cmd, [args] { return append(*args); }});
@@ -348,7 +399,7 @@ int complete(const FinishArgs& args) {
     payload["result_text"] = args.text;
   }
   if (args.outputs_option->count() > 0) {
-    payload["outputs"] = parse_json_text(args.outputs);
+    payload["outputs"] = read_json_argument(args.outputs, "--outputs");
   }
   return finish_run(args, "run_completed", payload);
 }
@@ -379,8 +430,8 @@ void add_complete(CLI::App& app, std::vector<Verb>& verbs) {
       app, "complete", "Mark a run completed (append run_completed); print seq and position",
       *args);
   args->text_option = cmd->add_option("--result", args->text, "the run's result text");
-  args->outputs_option = cmd->add_option("--outputs", args->outputs, "the run's outputs, any JSON")
-                             ->check(json_text_check());
+  args->outputs_option =
+      cmd->add_option("--outputs", args->outputs, "the run's outputs, any JSON (- for stdin, @FILE for a file)");
   cmd->footer(examples({
       R"(runjournal complete agent.journal r42 --result 'tests pass' --outputs '{"files":2}')",
   }));

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -47,11 +48,14 @@ struct SqlResult {
 };
 
 struct SqlOptions {
-  // The query is interrupted past this and fails with ErrorCode::TimedOut.
+  // The query is interrupted once SQLite has worked on it this long (time
+  // spent in the caller's row callback does not count) and fails with
+  // ErrorCode::TimedOut.
   std::chrono::milliseconds timeout{10'000};
-  // More rows than this fail with ErrorCode::InvalidArgument (memory bound);
-  // add a LIMIT to the query.
-  std::size_t max_rows = 1'000'000;
+  // Journal::sql() only, which holds every row: more rows than this fail
+  // with ErrorCode::InvalidArgument. No limit by default; Journal::sql_each
+  // streams rows and needs none.
+  std::size_t max_rows = SIZE_MAX;
 };
 
 // ---- statistics ------------------------------------------------------------

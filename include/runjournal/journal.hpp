@@ -316,6 +316,14 @@ class Journal {
   // anything runs, as is more than one statement. Past options.timeout the
   // query is stopped: TimedOut. SQLite errors in the query: InvalidArgument.
   SqlResult sql(const std::string& query, const SqlOptions& options = {}) const;
+  // The same query, its rows streamed: `on_columns` gets the result's column
+  // names once, then `on_row` each row as SQLite produces it, until it
+  // returns false; memory stays bounded whatever the row count. The
+  // query's read snapshot is held until the last row (or the stop), as for
+  // any SQLite reader. Errors as sql(); a refused query calls neither.
+  void sql_each(const std::string& query, const std::function<void(const std::vector<std::string>&)>& on_columns,
+                const std::function<bool(const std::vector<SqlValue>&)>& on_row,
+                const SqlOptions& options = {}) const;
   // Counts, positions, sizes and versions; one read transaction.
   JournalStats stats() const;
   // Every run (or only `run_id`; NotFound when it is absent) as a whole

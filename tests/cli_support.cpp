@@ -1,0 +1,94 @@
+#include "cli_support.hpp"
+
+#include <cerrno>
+#include <sstream>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <doctest/doctest.h>
+
+extern char** environ;
+
+namespace runjournal::test {
+
+Cli::Cli() : db_(dir_.file("agent.journal").string()) {}
+
+CliResult Cli::run(const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> argv = {RUNJOURNAL_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, input);
+}
+
+CliResult Cli::run_program(const std::vector<std::string>& argv, const std::string& input) {
+  return spawn(argv, input, true);
+}
+
+CliResult Cli::run_discarding_output(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {RUNJOURNAL_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn(argv, "", false);
+}
+
+CliResult Cli::spawn(const std::vector<std::string>& argv_strings, const std::string& input, bool keep_output) {
+  const int n = calls_++;
+  const std::filesystem::path in_path = dir_.file("stdin-" + std::to_string(n));
+  const std::filesystem::path out_path = keep_output ? dir_.file("stdout-" + std::to_string(n)) : "/dev/null";
+  const std::filesystem::path err_path = dir_.file("stderr-" + std::to_string(n));
+  write_file(in_path, input);
+
+  std::vector<char*> argv;
+  for (const std::string& s : argv_strings) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE_MESSAGE(spawned == 0, "cannot run " << argv_strings.front());
+
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    REQUIRE(errno == EINTR);
+  }
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (keep_output) result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  result.max_rss_kb = usage.ru_maxrss;
+  return result;
+}
+
+std::string Cli::ok(const std::vector<std::string>& args, const std::string& input) {
+  CliResult r = run(args, input);
+  INFO("runjournal exited " << r.exit_code << "; stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+nlohmann::json Cli::ok_json(const std::vector<std::string>& args) { return nlohmann::json::parse(ok(args)); }
+
+void Cli::init_with_run(const std::string& run_id) {
+  ok({"init", db_});
+  ok({"start", db_, "--session", "s1", "--prompt", "fix the tests", "--id", run_id});
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool is_one_error_line(const std::string& err) {
+  return err.rfind("error: ", 0) == 0 && err.find('\n') == err.size() - 1;
+}
+
+}  // namespace runjournal::test

@@ -1,0 +1,1 @@
+SELECT json(printf('%.*c', 1999, '[') || printf('%.*c', 1999, ']')) AS deep

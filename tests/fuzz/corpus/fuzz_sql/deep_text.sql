@@ -1,0 +1,1 @@
+SELECT printf('%.*c', 100000, '[') || printf('%.*c', 100000, ']') AS deep

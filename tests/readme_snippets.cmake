@@ -1,0 +1,85 @@
+# readme_snippets.cmake — every code snippet the README shows for C, Rust
+# and Python is, character for character, code that a test compiles and
+# runs: the region between "---- README: <Language> ----" and
+# "---- end ----" in that language's consumer (tests/consumer/c,
+# tests/consumer/rust, tests/consumer/python), dedented.
+#
+#   cmake -DSOURCE_DIR=… -P tests/readme_snippets.cmake
+#
+# The consumers are run by ctest (c_consumer, rust_consumer, python_tests)
+# and by tools/check_install.sh against the installed copy.
+cmake_minimum_required(VERSION 3.22)
+if(NOT DEFINED SOURCE_DIR)
+  message(FATAL_ERROR "readme_snippets.cmake: -DSOURCE_DIR=… is required")
+endif()
+file(READ "${SOURCE_DIR}/README.md" readme)
+
+# Removes the common leading spaces of the lines of `text`. Semicolons,
+# which code has and CMake lists split on, are held as a placeholder.
+function(dedent text out)
+  string(REPLACE ";" "@rj_semicolon@" text "${text}")
+  string(REPLACE "\n" ";" lines "${text}")
+  set(common 1000)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "[^ ]")
+      set(n 0)
+      if(line MATCHES "^( +)")
+        string(LENGTH "${CMAKE_MATCH_1}" n)
+      endif()
+      if(n LESS common)
+        set(common ${n})
+      endif()
+    endif()
+  endforeach()
+  set(result "")
+  foreach(line IN LISTS lines)
+    string(LENGTH "${line}" n)
+    if(n GREATER_EQUAL common)
+      string(SUBSTRING "${line}" ${common} -1 line)
+    endif()
+    string(APPEND result "${line}\n")
+  endforeach()
+  string(REPLACE "@rj_semicolon@" ";" result "${result}")
+  set(${out} "${result}" PARENT_SCOPE)
+endfunction()
+
+set(failed 0)
+foreach(entry "C|c|tests/consumer/c/consumer.c" "Rust|rust|tests/consumer/rust/src/main.rs"
+              "Python|python|tests/consumer/python/consumer.py")
+  string(REPLACE "|" ";" entry "${entry}")
+  list(GET entry 0 heading)
+  list(GET entry 1 fence)
+  list(GET entry 2 consumer)
+  # The README: the first ```<fence> block after "### <heading>".
+  string(FIND "${readme}" "\n### ${heading}\n" at)
+  if(at EQUAL -1)
+    message(SEND_ERROR "README.md has no \"### ${heading}\" section")
+    math(EXPR failed "${failed} + 1")
+    continue()
+  endif()
+  string(SUBSTRING "${readme}" ${at} -1 rest)
+  string(FIND "${rest}" "```${fence}\n" open)
+  string(SUBSTRING "${rest}" ${open} -1 rest)
+  string(LENGTH "```${fence}\n" skip)
+  string(SUBSTRING "${rest}" ${skip} -1 rest)
+  string(FIND "${rest}" "\n```" close)
+  string(SUBSTRING "${rest}" 0 ${close} shown)
+  # The consumer: the lines between the markers.
+  file(READ "${SOURCE_DIR}/${consumer}" code)
+  if(NOT code MATCHES "---- README: ${heading} ----[^\n]*\n(.*)\n[^\n]*---- end ----")
+    message(SEND_ERROR "${consumer} has no README: ${heading} markers")
+    math(EXPR failed "${failed} + 1")
+    continue()
+  endif()
+  dedent("${CMAKE_MATCH_1}" tested)
+  dedent("${shown}" shown)
+  if(NOT shown STREQUAL tested)
+    message(SEND_ERROR "README.md's ${heading} snippet differs from ${consumer}:\n--- README\n${shown}--- ${consumer}\n${tested}")
+    math(EXPR failed "${failed} + 1")
+  else()
+    message(STATUS "ok: README's ${heading} snippet is ${consumer}'s")
+  endif()
+endforeach()
+if(failed GREATER 0)
+  message(FATAL_ERROR "${failed} README snippet(s) are not the tested code")
+endif()
