@@ -22,6 +22,9 @@ bash tests/browser/run.sh build
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
 ./build/tools/runjournal-bench --quick --dir build/bench-smoke
+# The same for the web view's benchmark (docs/serve.md): a real server,
+# wrk and chromium on tiny sizes.
+bash tools/bench_serve.sh build --quick >/dev/null
 # The same for the bindings' benchmark (Python, Rust, their native baselines).
 /usr/bin/python3 tools/bench_bindings.py --quick --build build --dir build/bench-bindings-smoke
 # What a user gets: install + find_package, pkg-config, add_subdirectory, the .deb.
