@@ -20,17 +20,22 @@ fi
 
 # The library and the demo.
 packages=(g++ cmake ninja-build pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev
-          nlohmann-json3-dev libfmt-dev libcli11-dev)
+          nlohmann-json3-dev libfmt-dev libcli11-dev
+          libcpp-httplib-dev)  # runjournal serve: HTTP (docs/serve.md)
 if [ "$demo" -eq 0 ]; then
   packages+=(doctest-dev
              dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
              clang libclang-rt-14-dev   # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
-             python3-dev python3-pytest)  # the Python package (bindings/python) and its suite
+             python3-dev python3-pytest   # the Python package (bindings/python) and its suite
+             chromium chromium-driver wrk)  # serve's browser test (tests/browser) and benchmark
   # The Rust bindings (bindings/rust) need cargo: Debian's, unless one is
   # already there (a rustup toolchain on PATH or in ~/.cargo/bin serves too).
   if ! command -v cargo >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
     packages+=(cargo)
   fi
+  # The browser test's driver (playwright-core) runs on Node.js: Debian's,
+  # unless the machine already has one.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -7,16 +7,24 @@
 # Python package's pytest suite are ctests of the Release build (label
 # `bindings`; not under the sanitizers). Between the two,
 # the install and the Debian package as a user consumes them
-# (tools/check_install.sh); last, the concurrency tests under
+# (tools/check_install.sh); after the first, the web view in a real browser
+# (tests/browser); last, the concurrency tests under
 # ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/bootstrap.sh build -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build --output-on-failure -j 2
+# `runjournal serve` in a real browser: Debian's chromium driven by
+# playwright-core from npm (package-lock.json). The script starts and stops
+# the server and the browser itself, on every way out.
+bash tests/browser/run.sh build
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
 ./build/tools/runjournal-bench --quick --dir build/bench-smoke
+# The same for the web view's benchmark (docs/serve.md): a real server,
+# wrk and chromium on tiny sizes.
+bash tools/bench_serve.sh build --quick >/dev/null
 # The same for the bindings' benchmark (Python, Rust, their native baselines).
 /usr/bin/python3 tools/bench_bindings.py --quick --build build --dir build/bench-bindings-smoke
 # What a user gets: install + find_package, pkg-config, add_subdirectory, the .deb.

@@ -73,6 +73,7 @@ int main_impl(int argc, char** argv) {
   add_inspect_verbs(app, verbs);
   add_data_verbs(app, verbs);
   add_recover_verbs(app, verbs);
+  add_serve_verb(app, verbs);
 
   // CLI11 would call an unknown verb "A subcommand is required"; say what it is.
   if (argc > 1 && argv[1][0] != '-' &&

@@ -35,6 +35,7 @@ void add_inspect_verbs(CLI::App& app, std::vector<Verb>& verbs);
 void add_data_verbs(CLI::App& app, std::vector<Verb>& verbs);
 // recover, fork (recover_verbs.cpp).
 void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs);
+void add_serve_verb(CLI::App& app, std::vector<Verb>& verbs);  // serve (serve/serve_verb.cpp)
 
 // A help footer listing example command lines.
 inline std::string examples(std::initializer_list<std::string_view> lines) {
