@@ -1,7 +1,8 @@
 // data_verbs.cpp — export, import, prune: moving whole runs in and out.
 //
 // The record format is JSON Lines, one whole run per line (Journal::records,
-// runjournal/inspect.hpp). Import is all-or-nothing in the library; this
+// runjournal/inspect.hpp); export also writes OpenTelemetry traces
+// (runjournal/otlp.hpp). Import is all-or-nothing in the library; this
 // file opens files, parses option values and prints what happened.
 
 #include <chrono>
@@ -14,6 +15,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <runjournal/otlp.hpp>
+
 #include "cli_common.hpp"
 #include "verbs.hpp"
 
@@ -21,15 +24,28 @@ namespace runjournal::cli {
 namespace {
 
 struct ExportArgs {
-  std::string db, run, output;
+  std::string db, run, output, format = "jsonl", service_name = "runjournal";
   CLI::Option* run_option = nullptr;
   CLI::Option* output_option = nullptr;
 };
 
+CLI::Validator export_format_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "jsonl" || text == "otlp-json") return {};
+        return fmt::format("\"{}\" is not an export format (jsonl or otlp-json)", text);
+      },
+      "FORMAT");
+}
+
 int export_runs(const ExportArgs& args) {
   Journal journal = open_for_reading(args.db);
   std::optional<std::string> run_id;
-  if (args.run_option->count() > 0) run_id = args.run;
+  if (args.run_option->count() > 0) {
+    run_id = args.run;
+    // Asked before the output is opened: an unknown run leaves no file behind.
+    if (!journal.run(*run_id)) throw Error(ErrorCode::NotFound, fmt::format("no run {}", *run_id));
+  }
   const bool to_file = args.output_option->count() > 0 && args.output != "-";
   std::ofstream file;
   if (to_file) {
@@ -37,34 +53,57 @@ int export_runs(const ExportArgs& args) {
     if (!file) throw CliError(fmt::format("cannot write {}", args.output));
   }
   std::ostream& out = to_file ? file : std::cout;
-  std::int64_t runs = 0, events = 0;
-  {
+  const std::string where = to_file ? args.output : "to stdout";
+  std::string summary;
+  if (args.format == "otlp-json") {
+    OtlpReport report;
+    {
+      TerminalProgress progress("exporting", "runs");
+      try {
+        report = export_otlp(journal, out, {.service_name = args.service_name, .run_id = run_id}, progress.callback());
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::Io && !out) throw CliError(fmt::format("cannot write {}", where));
+        throw;
+      }
+    }
+    summary = fmt::format("exported {} runs as traces ({} spans, {} span events)", report.traces, report.spans,
+                          report.span_events);
+  } else {
+    std::int64_t runs = 0, events = 0;
     TerminalProgress progress("exporting", "runs");
     journal.records(
         [&](const RunRecord& record) {
           out << record_to_line(record) << '\n';
-          if (!out) throw CliError(fmt::format("cannot write {}", to_file ? args.output : "to stdout"));
+          if (!out) throw CliError(fmt::format("cannot write {}", where));
           ++runs;
           events += static_cast<std::int64_t>(record.events.size());
         },
         run_id, progress.callback());
+    summary = fmt::format("exported {} runs ({} events)", runs, events);
   }
   if (to_file) {
     file.close();
     if (!file) throw CliError(fmt::format("cannot write {}", args.output));
-    std::cout << fmt::format("exported {} runs ({} events) to {}\n", runs, events, args.output);
+    std::cout << summary << fmt::format(" to {}\n", args.output);
   }
   return kExitOk;
 }
 
 void add_export(CLI::App& app, std::vector<Verb>& verbs) {
   auto args = std::make_shared<ExportArgs>();
-  CLI::App* cmd = app.add_subcommand("export", "Write whole runs as JSON Lines: one run and its events per line");
+  CLI::App* cmd = app.add_subcommand(
+      "export", "Write whole runs as JSON Lines (one run and its events per line), or as OpenTelemetry traces");
   cmd->add_option("DB", args->db, "journal file")->required();
   args->run_option = cmd->add_option("--run", args->run, "only this run");
   args->output_option = cmd->add_option("-o,--output", args->output, "write to FILE instead of stdout");
+  cmd->add_option("--format", args->format,
+                  "jsonl (records that import reads back; the default) or otlp-json (a trace per run, "
+                  "as the OpenTelemetry Collector's otlpjsonfile receiver reads: docs/otlp.md)")
+      ->check(export_format_check());
+  cmd->add_option("--service-name", args->service_name, "otlp-json: the traces' service.name (default runjournal)");
   cmd->footer(examples({"runjournal export agent.journal -o runs.jsonl",
-                        "runjournal export agent.journal --run r42 | runjournal import other.journal -"}));
+                        "runjournal export agent.journal --run r42 | runjournal import other.journal -",
+                        "runjournal export agent.journal --format otlp-json -o traces.jsonl"}));
   verbs.push_back({cmd, [args] { return export_runs(*args); }});
 }
 
