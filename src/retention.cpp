@@ -36,6 +36,7 @@
 
 #include "journal_impl.hpp"
 #include "meta_store.hpp"
+#include "event_input.hpp"
 #include "sqlite_util.hpp"
 
 namespace runjournal {
@@ -187,20 +188,28 @@ std::int64_t parse_cutoff(const std::string& text, std::int64_t now_ms) {
 }
 
 PruneReport Journal::prune(const PruneOptions& options, const Progress& progress) {
-  impl_->writable("prune");
+  if (!options.dry_run) impl_->writable("prune");  // a dry run reads only: a read-only journal may ask
   if (options.runs_per_transaction == 0) throw Error(ErrorCode::InvalidArgument, "prune: runs_per_transaction is 0");
+  if (options.status && !is_terminal(*options.status)) {
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("prune: status {} is live; only completed, failed or cancelled runs are pruned",
+                            to_string(*options.status)));
+  }
+  if (options.session_id) detail::require_id(*options.session_id, "session id");
+  const detail::Prunable which{options.finished_before_ms, options.status, options.session_id};
+  const std::pair<std::int64_t, std::int64_t> counted = impl_->read(
+      "counting runs to prune", [&](auto&, auto&, detail::RunStore& runs) { return runs.count_finished_before(which); });
+  const std::int64_t total = counted.first;
+  if (options.dry_run) return PruneReport{.runs = total, .events = counted.second, .pages_freed = 0};
   std::optional<Archive> archive;
   if (options.archive) archive.emplace(*options.archive);
 
-  const std::size_t total = impl_->read("counting runs to prune", [&](auto&, auto&, detail::RunStore& runs) {
-    return runs.finished_before(options.finished_before_ms, SIZE_MAX).size();
-  });
   PruneReport report;
   bool more = true;
   while (more) {
     impl_->writable("prune").with_connection([&](SQLite::Database& db, detail::EventStore& events, detail::RunStore& runs) {
       detail::WriteTransaction txn(db);
-      const std::vector<std::string> ids = runs.finished_before(options.finished_before_ms, options.runs_per_transaction);
+      const std::vector<std::string> ids = runs.finished_before(which, options.runs_per_transaction);
       more = ids.size() == options.runs_per_transaction;
       if (ids.empty()) return;
       const off_t archive_start = archive ? archive->size() : 0;
@@ -235,7 +244,7 @@ PruneReport Journal::prune(const PruneOptions& options, const Progress& progress
       }
     });
     if (progress) {
-      progress(report.runs, std::max<std::int64_t>(report.runs, static_cast<std::int64_t>(total)));
+      progress(report.runs, std::max<std::int64_t>(report.runs, total));
     }
   }
 

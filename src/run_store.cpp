@@ -156,9 +156,15 @@ constexpr const char* kSelectWithoutEvents =
     "ORDER BY run_id";
 constexpr const char* kDeleteAll = "DELETE FROM runs";
 // Retention (src/retention.cpp): finished runs before a cut-off, oldest first.
+// ?3 and ?4 are NULL when prune selects by no status or session.
+#define RUNJOURNAL_PRUNABLE                                                                \
+  "FROM runs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at_ms < ?1 " \
+  "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR session_id = ?4) "
 constexpr const char* kSelectFinishedBefore =
-    "SELECT run_id FROM runs WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at_ms < ? "
-    "ORDER BY first_position LIMIT ?";
+    "SELECT run_id " RUNJOURNAL_PRUNABLE "ORDER BY first_position LIMIT ?2";
+constexpr const char* kCountFinishedBefore =
+    "SELECT count(*) AS runs, coalesce(sum(event_count), 0) AS events " RUNJOURNAL_PRUNABLE;  // ?2 (the limit) unused
+#undef RUNJOURNAL_PRUNABLE
 constexpr const char* kDeleteOne = "DELETE FROM runs WHERE run_id = ?";
 // Statistics (src/stats.cpp).
 constexpr const char* kCountByStatus = "SELECT status, count(*) AS runs FROM runs GROUP BY status ORDER BY status";
@@ -529,13 +535,38 @@ std::vector<std::string> RunStore::without_events() {
   return ids;
 }
 
-std::vector<std::string> RunStore::finished_before(std::int64_t cutoff_ms, std::size_t limit) {
-  SQLite::Statement stmt(db_, kSelectFinishedBefore);
-  stmt.bind(1, cutoff_ms);
+namespace {
+
+void bind_prunable(SQLite::Statement& stmt, const Prunable& which, std::size_t limit) {
+  stmt.bind(1, which.finished_before_ms);
   stmt.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max())));
+  if (which.status) {
+    stmt.bind(3, std::string(to_string(*which.status)));
+  } else {
+    stmt.bind(3);
+  }
+  if (which.session_id) {
+    stmt.bind(4, *which.session_id);
+  } else {
+    stmt.bind(4);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> RunStore::finished_before(const Prunable& which, std::size_t limit) {
+  SQLite::Statement stmt(db_, kSelectFinishedBefore);
+  bind_prunable(stmt, which, limit);
   std::vector<std::string> ids;
   while (stmt.executeStep()) ids.push_back(stmt.getColumn("run_id").getString());
   return ids;
+}
+
+std::pair<std::int64_t, std::int64_t> RunStore::count_finished_before(const Prunable& which) {
+  SQLite::Statement stmt(db_, kCountFinishedBefore);
+  bind_prunable(stmt, which, SIZE_MAX);
+  stmt.executeStep();
+  return {stmt.getColumn("runs").getInt64(), stmt.getColumn("events").getInt64()};
 }
 
 void RunStore::remove(const std::string& run_id) {

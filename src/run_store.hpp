@@ -53,6 +53,13 @@ std::string list_query(const ListShape& shape, const std::string& columns);
 // `text` as a LIKE pattern matching it anywhere, escaped with `\`.
 std::string like_pattern(std::string_view text);
 
+// Which runs prune() removes (PruneOptions, less how).
+struct Prunable {
+  std::int64_t finished_before_ms = 0;
+  std::optional<RunStatus> status;
+  std::optional<std::string> session_id;
+};
+
 class RunStore {
  public:
   // Reads the file's schema version once: rows of a file that predates a
@@ -86,8 +93,12 @@ class RunStore {
   std::vector<Run> unfinished(bool include_interrupted);
   void delete_all();
   // Retention: ids of completed, failed or cancelled runs with
-  // finished_at_ms < cutoff_ms, oldest first, at most `limit`.
-  std::vector<std::string> finished_before(std::int64_t cutoff_ms, std::size_t limit);
+  // finished_at_ms < which.finished_before_ms (and in its status and
+  // session, when set), oldest first, at most `limit`.
+  std::vector<std::string> finished_before(const Prunable& which, std::size_t limit);
+  // How many runs finished_before would select with no limit, and the sum
+  // of their event counts.
+  std::pair<std::int64_t, std::int64_t> count_finished_before(const Prunable& which);
   // Deletes one run's row (its events are EventStore::remove_run's).
   void remove(const std::string& run_id);
   // (status, number of runs) for every status that has runs, by status.

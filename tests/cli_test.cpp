@@ -615,16 +615,22 @@ TEST_SUITE("cli: show, runs, events") {
     cli.ok(
         {"start", cli.db(), "--session", "session-2", "--id", "run-two", "--prompt", long_prompt});
     cli.ok({"complete", cli.db(), "r1"});
-    const std::vector<std::string> lines = lines_of(cli.ok({"runs", cli.db()}));
+    const std::vector<std::string> lines = lines_of(cli.ok({"runs", cli.db(), "--oldest-first"}));
     REQUIRE(lines.size() == 3);
-    CHECK(lines[0] == "RUN_ID   SESSION    STATUS     EVENTS  CREATED                   PROMPT");
-    json runs = cli.ok_json({"runs", cli.db(), "--json"});
+    CHECK(lines[0] ==
+          "RUN_ID   SESSION    STATUS     EVENTS  CREATED                   FINISHED                  DURATION  PROMPT");
+    json runs = cli.ok_json({"runs", cli.db(), "--json", "--oldest-first"});
     REQUIRE(runs.size() == 2);
-    CHECK(lines[1] == "r1       s1         completed       2  " +
-                          iso_utc(runs[0]["created_at_ms"].get<std::int64_t>()) + "  short");
-    CHECK(lines[2] == "run-two  session-2  created         1  " +
-                          iso_utc(runs[1]["created_at_ms"].get<std::int64_t>()) + "  " +
-                          std::string(47, 'p') + "…");
+    const std::size_t duration = lines[0].find("DURATION");
+    CHECK(lines[1].rfind("r1       s1         completed       2  " +
+                             iso_utc(runs[0]["created_at_ms"].get<std::int64_t>()) + "  " +
+                             iso_utc(runs[0]["finished_at_ms"].get<std::int64_t>()) + "  ",
+                         0) == 0);
+    CHECK(lines[1].substr(duration + 8) == "  short");
+    CHECK(lines[2].rfind("run-two  session-2  created         1  " +
+                             iso_utc(runs[1]["created_at_ms"].get<std::int64_t>()) + "  -" + std::string(25, ' '),
+                         0) == 0);
+    CHECK(lines[2].substr(duration + 8) == "  " + std::string(47, 'p') + "…");
     CHECK(runs[1]["prompt"] == long_prompt);
   }
 
@@ -644,11 +650,12 @@ TEST_SUITE("cli: show, runs, events") {
       }
       return out;
     };
-    CHECK(ids({}) == std::vector<std::string>{"r1", "r2", "r3"});
+    CHECK(ids({}) == std::vector<std::string>{"r3", "r2", "r1"});  // newest first
     CHECK(ids({"--status", "cancelled"}) == std::vector<std::string>{"r3"});
-    CHECK(ids({"--session", "a"}) == std::vector<std::string>{"r1", "r3"});
+    CHECK(ids({"--session", "a"}) == std::vector<std::string>{"r3", "r1"});
     CHECK(ids({"--session", "a", "--status", "created"}) == std::vector<std::string>{"r1"});
-    CHECK(ids({"--limit", "2"}) == std::vector<std::string>{"r1", "r2"});
+    CHECK(ids({"--limit", "2"}) == std::vector<std::string>{"r3", "r2"});
+    CHECK(ids({"--limit", "2", "--oldest-first"}) == std::vector<std::string>{"r1", "r2"});
   }
 
   TEST_CASE("runs with a --status that is not a status, or a bad --limit, is a usage error") {

@@ -261,4 +261,15 @@ std::string short_duration(double seconds) {
   return fmt::format("{}s", total);
 }
 
+CLI::Option* add_driver_pid(CLI::App& cmd, std::int64_t& pid) {
+  return cmd.add_option("--driver-pid", pid,
+                        "the process driving the run (default: the one that invoked runjournal); "
+                        "recover lists the run once it is gone")
+      ->check(whole_number_check(1, "a process id"));
+}
+
+std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_t pid) {
+  return option->count() > 0 ? std::optional<std::int64_t>(pid) : std::nullopt;
+}
+
 }  // namespace runjournal::cli

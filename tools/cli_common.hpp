@@ -68,6 +68,12 @@ Journal open_for_reading(const std::string& path);
 // Opens the journal at `path`, creating it when missing (only `init`).
 Journal open_or_create(const std::string& path);
 
+// --driver-pid: the process that drives the runs a verb creates or resumes
+// (default: the caller of runjournal). Shared by start, append and resume.
+CLI::Option* add_driver_pid(CLI::App& cmd, std::int64_t& pid);
+// The pid given with --driver-pid, if it was given.
+std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_t pid);
+
 // CLI11 checks, so that a bad value is a CLI11 ParseError (exit 2), with a
 // message that says what is wanted.
 // Accepts the name of a run status ("created", "completed", …).

@@ -13,6 +13,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -64,7 +65,7 @@ int main_impl(int argc, char** argv) {
       R"(runjournal append agent.journal "$run" tool_called '{"tool_name":"search"}')",
       R"(runjournal complete agent.journal "$run" --result done)",
       "runjournal runs agent.journal",
-      "runjournal VERB --help    # options and examples of one verb",
+      "runjournal help VERB      # options and examples of one verb (or VERB --help)",
   }));
 
   std::vector<Verb> verbs;
@@ -74,6 +75,27 @@ int main_impl(int argc, char** argv) {
   add_data_verbs(app, verbs);
   add_recover_verbs(app, verbs);
   add_serve_verb(app, verbs);
+
+  // `runjournal help [VERB]`, as git and cargo have it: the same text as
+  // `runjournal [VERB] --help`, on stdout, exit 0.
+  if (argc > 1 && std::string_view(argv[1]) == "help") {
+    if (argc > 3) {
+      print_error("help takes one verb at most (see runjournal help)");
+      return kExitUsage;
+    }
+    if (argc == 2) {
+      std::cout << app.help();
+      return kExitOk;
+    }
+    const auto verb = std::find_if(verbs.begin(), verbs.end(),
+                                   [&](const Verb& v) { return v.command->check_name(argv[2]); });
+    if (verb == verbs.end()) {
+      print_error(std::string("unknown verb \"") + argv[2] + "\" (see runjournal help)");
+      return kExitUsage;
+    }
+    std::cout << verb->command->help("runjournal");
+    return kExitOk;
+  }
 
   // CLI11 would call an unknown verb "A subcommand is required"; say what it is.
   if (argc > 1 && argv[1][0] != '-' &&

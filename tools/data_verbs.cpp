@@ -18,6 +18,7 @@
 #include <runjournal/otlp.hpp>
 
 #include "cli_common.hpp"
+#include "text_format.hpp"
 #include "verbs.hpp"
 
 namespace runjournal::cli {
@@ -149,33 +150,37 @@ void add_import(CLI::App& app, std::vector<Verb>& verbs) {
 }
 
 struct PruneArgs {
-  std::string db, finished_before, archive;
-  bool json = false;
+  std::string db, finished_before, archive, status, session;
+  bool json = false, dry_run = false;
   CLI::Option* archive_option = nullptr;
+  CLI::Option* status_option = nullptr;
+  CLI::Option* session_option = nullptr;
 };
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int prune(const PruneArgs& args) {
   PruneOptions options;
   try {
-    options.finished_before_ms = parse_cutoff(args.finished_before, now_ms());
+    options.finished_before_ms = parse_cutoff(args.finished_before, wall_clock_ms());
   } catch (const Error& e) {
     throw UsageError(fmt::format("--finished-before: {}", e.what()));
   }
   if (args.archive_option->count() > 0) options.archive = args.archive;
-  Journal journal = open_existing(args.db);
+  if (args.status_option->count() > 0) options.status = parse_status_text(args.status);
+  if (args.session_option->count() > 0) options.session_id = args.session;
+  options.dry_run = args.dry_run;
+  Journal journal = args.dry_run ? open_for_reading(args.db) : open_existing(args.db);
   PruneReport report;
   {
     TerminalProgress progress("pruning", "runs");
     report = journal.prune(options, progress.callback());
   }
   if (args.json) {
-    print_json({{"runs", report.runs}, {"events", report.events}, {"pages_freed", report.pages_freed}});
+    print_json({{"runs", report.runs},
+                {"events", report.events},
+                {"pages_freed", report.pages_freed},
+                {"dry_run", args.dry_run}});
+  } else if (args.dry_run) {
+    std::cout << fmt::format("would remove {} runs ({} events); nothing was removed\n", report.runs, report.events);
   } else {
     std::cout << fmt::format("removed {} runs ({} events){}; gave back {} pages\n", report.runs, report.events,
                              options.archive ? fmt::format(", archived to {}", args.archive) : "",
@@ -192,10 +197,16 @@ void add_prune(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_option("--finished-before", args->finished_before,
                   "an ISO-8601 time (2025-01-31, 2025-01-31T12:00:00Z) or an age (30d, 12h, 15m)")
       ->required();
+  args->status_option = cmd->add_option("--status", args->status, "only runs in this status: completed, failed or cancelled")
+                            ->check(CLI::IsMember({"completed", "failed", "cancelled"}));
+  args->session_option = cmd->add_option("--session", args->session, "only runs of this session");
+  cmd->add_flag("--dry-run", args->dry_run, "say how many runs and events would go, and remove nothing");
   args->archive_option =
       cmd->add_option("--archive", args->archive, "append the removed runs to this JSON Lines file first");
+  args->archive_option->excludes(cmd->get_option("--dry-run"));
   cmd->add_flag("--json", args->json, "print the counts as a JSON object");
-  cmd->footer(examples({"runjournal prune agent.journal --finished-before 30d",
+  cmd->footer(examples({"runjournal prune agent.journal --finished-before 30d --dry-run",
+                        "runjournal prune agent.journal --finished-before 7d --status failed --session ci",
                         "runjournal prune agent.journal --finished-before 2025-01-01 --archive 2024.jsonl"}));
   verbs.push_back({cmd, [args] { return prune(*args); }});
 }

@@ -6,6 +6,7 @@
 // columns as JSON values), --jsonl (an object per line) or --csv (RFC 4180,
 // LF line ends) for machines; rows stream, whatever their number.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdint>
 #include <iostream>
@@ -21,6 +22,7 @@
 
 #include "cli_common.hpp"
 #include "text_format.hpp"
+#include "view_options.hpp"
 #include "verbs.hpp"
 
 namespace runjournal::cli {
@@ -250,34 +252,60 @@ void add_stats(CLI::App& app, std::vector<Verb>& verbs) {
 struct TailArgs {
   std::string db;
   std::int64_t after = 0;
+  std::vector<std::string> kinds;
   bool follow = false, json = false;
+  ViewFlags view;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_stop_signal(int) { g_stop = 1; }
 
-std::string event_line(const Event& e) {
-  return fmt::format("{}  {}  {}  {}  {}  {}", e.position, format_time_ms(e.ts_ms), printable(e.run_id), e.seq,
-                     printable(e.kind), printable(e.payload.dump()));
-}
+// The table tail prints on a terminal: its widths are fixed by the first
+// events, so a follow stays aligned (ids never cut: a longer one overflows).
+const std::vector<Column> kTailColumns = {
+    {"POSITION", Align::Right, 0}, {"TIME", Align::Left, 0},  {"RUN_ID", Align::Left, 0},
+    {"SEQ", Align::Right, 0},      {"KIND", Align::Left, 28}, {"PAYLOAD", Align::Left, 0},
+};
 
 int tail(const TailArgs& args) {
   Journal journal = open_for_reading(args.db);
+  const TableStyle style = style_of(args.view);
+  // Off a terminal, the plain lines scripts already parse: fields two
+  // spaces apart, no header. On one, an aligned table with a header.
+  std::optional<TableStream> table;
+  if (!args.json && style.terminal) {
+    table.emplace(kTailColumns, style.fit_width, std::cout, args.follow ? 20 : 1000);
+  }
   const auto visit = [&](const Event& e) {
-    std::cout << (args.json ? to_json(e).dump() : event_line(e)) << '\n';
+    if (!args.kinds.empty() && std::find(args.kinds.begin(), args.kinds.end(), e.kind) == args.kinds.end()) {
+      return true;
+    }
+    const std::string time = format_time(e.ts_ms, style.times, style.now_ms);
+    if (args.json) {
+      std::cout << to_json(e).dump() << '\n';
+    } else if (table) {
+      table->add({std::to_string(e.position), time, e.run_id, std::to_string(e.seq), e.kind, e.payload.dump()});
+    } else {
+      std::cout << fmt::format("{}  {}  {}  {}  {}  {}", e.position, time, printable(e.run_id), e.seq,
+                               printable(e.kind), printable(e.payload.dump()))
+                << '\n';
+    }
     return static_cast<bool>(std::cout);  // a closed pipe ends the tail
   };
   if (!args.follow) {
     journal.scan(args.after, visit);
+    if (table) table->finish();
     return kExitOk;
   }
   // Ctrl-C or a kill ends the follow cleanly, with what was printed flushed.
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  journal.follow(args.after, visit, [] {
-    std::cout.flush();  // between polls: a consumer sees each commit at once
+  journal.follow(args.after, visit, [&] {
+    if (table && table->holding_rows()) table->finish();  // a follow that waits shows what it has
+    std::cout.flush();           // between polls: a consumer sees each commit at once
     return g_stop == 0 && static_cast<bool>(std::cout);
   });
+  if (table) table->finish();
   return kExitOk;
 }
 
@@ -287,9 +315,12 @@ void add_tail(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_option("DB", args->db, "journal file")->required();
   cmd->add_option("--after", args->after, "start after the event at this position (the last one you saw)")
       ->check(whole_number_check(0, "a position"));
+  cmd->add_option("--kind", args->kinds, "only events of this kind (repeat for more kinds)");
   cmd->add_flag("--follow,-f", args->follow, "keep waiting for new events from any process (end with Ctrl-C)");
   cmd->add_flag("--json", args->json, "print one JSON event object per line (JSON Lines)");
+  add_view_flags(*cmd, args->view);
   cmd->footer(examples({"runjournal tail agent.journal --after 1200",
+                        "runjournal tail agent.journal --follow --kind run_failed",
                         "runjournal tail agent.journal --follow --json | jq -c '{run_id, kind}'"}));
   verbs.push_back({cmd, [args] { return tail(*args); }});
 }

@@ -1,5 +1,6 @@
 // recover_verbs.cpp — `runjournal recover`: the runs whose driver is gone;
-// `runjournal fork`: a second run from another's history.
+// `resume` and `interrupt`: taking one over or giving it up; `runjournal
+// fork`: a second run from another's history.
 //
 // Listing is Journal::recover() and changes nothing. --mark-interrupted then
 // gives up each listed run with run_interrupted, guarded by the seq it was
@@ -147,10 +148,88 @@ void add_fork(CLI::App& app, std::vector<Verb>& verbs) {
   verbs.push_back({cmd, [args] { return fork(*args); }});
 }
 
+struct LifecycleArgs {
+  std::string db, run, checkpoint, reason = "given up with runjournal interrupt", payload;
+  std::int64_t expect_seq = 0, driver_pid = 0;
+  bool json = false;
+  CLI::Option* checkpoint_option = nullptr;
+  CLI::Option* payload_option = nullptr;
+  CLI::Option* expect_option = nullptr;
+  CLI::Option* driver_option = nullptr;
+};
+
+// resume and interrupt print what start and complete do for a person (the
+// appended event's seq and position) and, with --json, the run afterwards.
+void print_changed(const Run& run, bool json) {
+  if (json) {
+    print_json(to_json(run));
+  } else {
+    std::cout << run.last_seq << ' ' << run.last_position << '\n';
+  }
+}
+
+AppendOptions guarded(const LifecycleArgs& args) {
+  AppendOptions options;
+  if (args.expect_option->count() > 0) options.expected_seq = args.expect_seq;
+  return options;
+}
+
+int resume(const LifecycleArgs& args) {
+  nlohmann::json payload =
+      args.payload_option->count() > 0 ? read_json_argument(args.payload, "PAYLOAD") : nlohmann::json::object();
+  if (!payload.is_object()) throw Error(ErrorCode::InvalidArgument, "PAYLOAD is not a JSON object");
+  if (args.checkpoint_option->count() > 0) payload["from_checkpoint"] = args.checkpoint;
+  Journal journal = open_existing(args.db, driver_pid_of(args.driver_option, args.driver_pid));
+  print_changed(journal.resume_run(args.run, payload, guarded(args)), args.json);
+  return kExitOk;
+}
+
+int interrupt(const LifecycleArgs& args) {
+  Journal journal = open_existing(args.db);
+  print_changed(journal.interrupt_run(args.run, args.reason, guarded(args)), args.json);
+  return kExitOk;
+}
+
+CLI::App* add_lifecycle_command(CLI::App& app, const char* name, const char* description, LifecycleArgs& args) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->add_option("DB", args.db, "journal file")->required();
+  cmd->add_option("RUN", args.run, "the run's id")->required();
+  args.expect_option = cmd->add_option("--expect-seq", args.expect_seq,
+                                       "only if the run's latest seq is still N (as recover listed it)")
+                           ->check(whole_number_check(1, "a seq"));
+  cmd->add_flag("--json", args.json, "print the run afterwards as a JSON object");
+  return cmd;
+}
+
+void add_resume(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<LifecycleArgs>();
+  CLI::App* cmd = add_lifecycle_command(
+      app, "resume",
+      "Take a run over (append run_resumed): an interrupted run executes again, and the caller drives it", *args);
+  args->payload_option = cmd->add_option("PAYLOAD", args->payload, "run_resumed's payload, a JSON object (- or @FILE)");
+  args->checkpoint_option =
+      cmd->add_option("--checkpoint", args->checkpoint, "the checkpoint it resumes from (from_checkpoint in the payload)");
+  args->driver_option = add_driver_pid(*cmd, args->driver_pid);
+  cmd->footer(examples({"runjournal resume agent.journal r42 --checkpoint cp-3",
+                        "runjournal resume agent.journal r42 --driver-pid $$ --expect-seq 17"}));
+  verbs.push_back({cmd, [args] { return resume(*args); }});
+}
+
+void add_interrupt(CLI::App& app, std::vector<Verb>& verbs) {
+  auto args = std::make_shared<LifecycleArgs>();
+  CLI::App* cmd = add_lifecycle_command(
+      app, "interrupt", "Give a run up for now (append run_interrupted): a host may resume it later", *args);
+  cmd->add_option("--reason", args->reason, "why it was given up");
+  cmd->footer(examples({"runjournal interrupt agent.journal r42 --reason 'host going down'"}));
+  verbs.push_back({cmd, [args] { return interrupt(*args); }});
+}
+
 }  // namespace
 
 void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs) {
   add_fork(app, verbs);
+  add_resume(app, verbs);
+  add_interrupt(app, verbs);
   auto args = std::make_shared<RecoverArgs>();
   CLI::App* cmd = app.add_subcommand(
       "recover", "List the runs that were cut off: not finished, and their driving process is gone");

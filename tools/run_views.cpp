@@ -62,23 +62,31 @@ std::string run_fields(const Run& run) {
   return render_fields(fields);
 }
 
-std::string runs_table(const std::vector<Run>& runs, std::size_t fit_width) {
+std::string runs_table(const std::vector<Run>& runs, const TableStyle& style) {
   const std::vector<Column> columns = {
-      {"RUN_ID", Align::Left, 0},  {"SESSION", Align::Left, kSessionWidth},
-      {"STATUS", Align::Left, 0},  {"EVENTS", Align::Right, 0},
-      {"CREATED", Align::Left, 0}, {"PROMPT", Align::Left, fit_width > 0 ? 0 : kPromptWidth},
+      {"RUN_ID", Align::Left, 0},
+      {"SESSION", Align::Left, kSessionWidth},
+      {"STATUS", Align::Left, 0, style.colour ? paint_status : nullptr},
+      {"EVENTS", Align::Right, 0},
+      {"CREATED", Align::Left, 0},
+      {"FINISHED", Align::Left, 0},
+      {"DURATION", Align::Right, 0},
+      {"PROMPT", Align::Left, style.fit_width > 0 ? 0 : kPromptWidth},
   };
   std::vector<std::vector<std::string>> rows;
   rows.reserve(runs.size());
   for (const Run& run : runs) {
-    rows.push_back({run.run_id, run.session_id, std::string(to_string(run.status)),
-                    std::to_string(run.event_count), format_time_ms(run.created_at_ms),
-                    run.prompt});
+    const std::int64_t end = run.finished_at_ms.value_or(style.now_ms);
+    rows.push_back({run.run_id, run.session_id, std::string(to_string(run.status)), std::to_string(run.event_count),
+                    format_time(run.created_at_ms, style.times, style.now_ms),
+                    run.finished_at_ms ? format_time(*run.finished_at_ms, style.times, style.now_ms)
+                                       : std::string(kAbsent),
+                    format_duration_ms(end - run.created_at_ms), run.prompt});
   }
-  return render_table(columns, rows, fit_width);
+  return render_table(columns, rows, style.fit_width);
 }
 
-std::string events_table(const std::vector<Event>& events, std::size_t fit_width) {
+std::string events_table(const std::vector<Event>& events, const TableStyle& style) {
   const bool keyed = std::any_of(events.begin(), events.end(),
                                  [](const Event& e) { return e.idempotency_key.has_value(); });
   std::vector<Column> columns = {
@@ -90,20 +98,20 @@ std::string events_table(const std::vector<Event>& events, std::size_t fit_width
   if (keyed) {
     columns.push_back({"KEY", Align::Left, kKeyWidth});
   }
-  columns.push_back({"PAYLOAD", Align::Left, fit_width > 0 ? 0 : kPayloadWidth});
+  columns.push_back({"PAYLOAD", Align::Left, style.fit_width > 0 ? 0 : kPayloadWidth});
 
   std::vector<std::vector<std::string>> rows;
   rows.reserve(events.size());
   for (const Event& event : events) {
     std::vector<std::string> row = {std::to_string(event.seq), std::to_string(event.position),
-                                    format_time_ms(event.ts_ms), event.kind};
+                                    format_time(event.ts_ms, style.times, style.now_ms), event.kind};
     if (keyed) {
       row.push_back(or_absent(event.idempotency_key));
     }
     row.push_back(event.payload.dump());
     rows.push_back(std::move(row));
   }
-  return render_table(columns, rows, fit_width);
+  return render_table(columns, rows, style.fit_width);
 }
 
 }  // namespace runjournal::cli

@@ -3,46 +3,22 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <cstring>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "char_width.hpp"
+
 namespace runjournal::cli {
 namespace {
 
 // The last column is never squeezed below this many code points.
 constexpr std::size_t kMinFitWidth = 16;
-
-bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// The length of the well-formed UTF-8 sequence `text` starts with (a byte
-// of 0x80 or more): 2 to 4, or 0 when it is not one (a stray continuation,
-// an overlong form, a surrogate, past U+10FFFF, cut short).
-std::size_t utf8_sequence_length(std::string_view text) {
-  const auto lead = static_cast<unsigned char>(text[0]);
-  std::size_t length = 0;
-  std::uint32_t code = 0;
-  std::uint32_t min = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, code = lead & 0x1Fu, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, code = lead & 0x0Fu, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, code = lead & 0x07u, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(text[k]);
-    if (!is_continuation(next)) return 0;
-    code = (code << 6) | (next & 0x3Fu);
-  }
-  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
 
 std::string pad(const std::string& cell, std::size_t width, Align align) {
   std::size_t have = display_width(cell);
@@ -62,6 +38,73 @@ std::string format_time_ms(std::int64_t ms) {
                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                      time.hours().count(), time.minutes().count(), time.seconds().count(),
                      time.subseconds().count());
+}
+
+std::string format_time(std::int64_t ms, TimeStyle style, std::int64_t now_ms) {
+  if (style == TimeStyle::Utc) return format_time_ms(ms);
+  if (style == TimeStyle::Local) {
+    const std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm local{};
+    if (::localtime_r(&seconds, &local) == nullptr) return format_time_ms(ms);
+    const long offset_min = local.tm_gmtoff / 60;
+    const long abs_min = offset_min < 0 ? -offset_min : offset_min;
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}{:02}:{:02}", local.tm_year + 1900, local.tm_mon + 1,
+                       local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, ((ms % 1000) + 1000) % 1000,
+                       offset_min < 0 ? '-' : '+', abs_min / 60, abs_min % 60);
+  }
+  const std::int64_t ago = now_ms - ms;
+  const std::int64_t span = ago < 0 ? -ago : ago;
+  std::string amount;
+  if (span < 1000) {
+    return ago < 0 ? "in <1s" : "just now";
+  } else if (span < 60'000) {
+    amount = fmt::format("{}s", span / 1000);
+  } else if (span < 3'600'000) {
+    amount = fmt::format("{}m", span / 60'000);
+  } else if (span < 86'400'000) {
+    amount = fmt::format("{}h", span / 3'600'000);
+  } else {
+    amount = fmt::format("{}d", span / 86'400'000);
+  }
+  return ago < 0 ? "in " + amount : amount + " ago";
+}
+
+std::string format_duration_ms(std::int64_t ms) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  if (ms < 60'000) return fmt::format("{}.{}s", ms / 1000, (ms % 1000) / 100);
+  if (ms < 3'600'000) return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
+  if (ms < 86'400'000) return fmt::format("{}h{:02}m", ms / 3'600'000, (ms / 60'000) % 60);
+  return fmt::format("{}d{:02}h", ms / 86'400'000, (ms / 3'600'000) % 24);
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool colour_on_stdout() {
+  if (::isatty(STDOUT_FILENO) != 1) return false;
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && no_colour[0] != '\0') return false;
+  const char* term = std::getenv("TERM");
+  return term == nullptr || std::strcmp(term, "dumb") != 0;
+}
+
+std::string paint_status(const std::string& shown) {
+  const char* code = nullptr;
+  if (shown == "completed") {
+    code = "32";
+  } else if (shown == "failed") {
+    code = "31";
+  } else if (shown == "cancelled") {
+    code = "33";
+  } else if (shown == "interrupted") {
+    code = "35";
+  } else if (shown == "executing" || shown == "planning" || shown == "verifying") {
+    code = "36";
+  }
+  return code == nullptr ? shown : fmt::format("\x1b[{}m{}\x1b[0m", code, shown);
 }
 
 std::string printable(std::string_view text) {
@@ -84,7 +127,8 @@ std::string printable(std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t length = utf8_sequence_length(text.substr(i));
+    const Utf8Step step = utf8_step(text, i);
+    const std::size_t length = step.valid ? step.length : 0;
     if (length == 0) {
       // Not UTF-8: shown as the byte it is, never passed to the terminal.
       out += fmt::format("\\x{:02x}", byte);
@@ -101,11 +145,7 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return !is_continuation(static_cast<unsigned char>(c));
-  }));
-}
+std::size_t display_width(std::string_view text) { return text_cells(text); }
 
 std::string truncate(std::string_view text, std::size_t max_width) {
   if (display_width(text) <= max_width) {
@@ -114,17 +154,17 @@ std::string truncate(std::string_view text, std::size_t max_width) {
   if (max_width == 0) {
     return {};
   }
-  // Keep max_width - 1 code points, then the ellipsis.
-  std::size_t kept = 0;
+  // Keep what fits in max_width - 1 cells, then the ellipsis (one cell). A
+  // wide character that would straddle the limit goes too, and so do the
+  // zero-width marks that belong to the last one kept.
   std::size_t end = 0;
-  while (end < text.size()) {
-    if (!is_continuation(static_cast<unsigned char>(text[end]))) {
-      if (kept == max_width - 1) {
-        break;
-      }
-      ++kept;
-    }
-    ++end;
+  std::size_t cells = 0;
+  CellCounter counter;
+  for (std::size_t pos = 0; pos < text.size(); pos = end) {
+    const Utf8Step step = utf8_step(text, pos);
+    cells += static_cast<std::size_t>(counter.add(step));
+    if (cells > max_width - 1) break;
+    end = pos + step.length;
   }
   return std::string(text.substr(0, end)) + "…";
 }
@@ -176,19 +216,22 @@ std::vector<std::size_t> layout(const std::vector<Column>& columns, const std::v
 // One line of the table: cells cut to their column's width, padded, two
 // spaces apart, no trailing blanks.
 std::string format_line(const std::vector<Column>& columns, const std::vector<std::size_t>& widths,
-                        const std::vector<std::string>& row) {
+                        const std::vector<std::string>& row, bool header) {
   const std::size_t last = columns.size() - 1;
   std::string line;
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i > 0) {
       line += "  ";
     }
-    const std::string cell = truncate(row[i], widths[i]);
-    if (i == last && columns[i].align == Align::Left) {
-      line += cell;
-    } else {
-      line += pad(cell, widths[i], columns[i].align);
-    }
+    // A column that is never cut (ids) overflows its width instead, when a
+    // stream's later row is wider than the rows that set the layout.
+    const bool keep_whole = columns[i].max_width == 0 && i != last;
+    const std::string cell = keep_whole ? row[i] : truncate(row[i], widths[i]);
+    const std::size_t have = display_width(cell);
+    const std::string fill(i == last && columns[i].align == Align::Left ? 0 : widths[i] > have ? widths[i] - have : 0,
+                           ' ');
+    const std::string shown = !header && columns[i].paint != nullptr && !cell.empty() ? columns[i].paint(cell) : cell;
+    line += columns[i].align == Align::Left ? shown + fill : fill + shown;
   }
   // An empty last cell would leave the separator behind: no trailing blanks.
   line.erase(line.find_last_not_of(' ') + 1);
@@ -209,7 +252,7 @@ std::string render_table(const std::vector<Column>& columns,
   for (const std::vector<std::string>& row : rows) cells.push_back(shown_cells(columns, row));
   const std::vector<std::size_t> widths = layout(columns, cells, fit_width);
   std::string out;
-  for (const std::vector<std::string>& row : cells) out += format_line(columns, widths, row);
+  for (std::size_t r = 0; r < cells.size(); ++r) out += format_line(columns, widths, cells[r], r == 0);
   return out;
 }
 
@@ -222,12 +265,14 @@ TableStream::TableStream(std::vector<Column> columns, std::size_t fit_width, std
 void TableStream::add(const std::vector<std::string>& row) {
   if (columns_.empty()) return;
   if (!widths_.empty()) {
-    out_ << format_line(columns_, widths_, shown_cells(columns_, row));
+    out_ << format_line(columns_, widths_, shown_cells(columns_, row), false);
     return;
   }
   buffered_.push_back(shown_cells(columns_, row));
   if (buffered_.size() > measured_rows_) flush_buffered();
 }
+
+bool TableStream::holding_rows() const { return widths_.empty() && buffered_.size() > 1; }
 
 void TableStream::finish() {
   if (columns_.empty() || !widths_.empty()) return;
@@ -236,7 +281,7 @@ void TableStream::finish() {
 
 void TableStream::flush_buffered() {
   widths_ = layout(columns_, buffered_, fit_width_);
-  for (const std::vector<std::string>& row : buffered_) out_ << format_line(columns_, widths_, row);
+  for (std::size_t r = 0; r < buffered_.size(); ++r) out_ << format_line(columns_, widths_, buffered_[r], r == 0);
   buffered_.clear();
 }
 

@@ -73,19 +73,6 @@ struct StartArgs {
   CLI::Option* driver_option = nullptr;
 };
 
-// --driver-pid: the process that drives the runs a verb creates or resumes
-// (default: the caller of runjournal). Shared by start and append.
-CLI::Option* add_driver_pid(CLI::App& cmd, std::int64_t& pid) {
-  return cmd.add_option("--driver-pid", pid,
-                        "the process driving the run (default: the one that invoked runjournal); "
-                        "recover lists the run once it is gone")
-      ->check(whole_number_check(1, "a process id"));
-}
-
-std::optional<std::int64_t> driver_pid_of(const CLI::Option* option, std::int64_t pid) {
-  return option->count() > 0 ? std::optional<std::int64_t>(pid) : std::nullopt;
-}
-
 int start(const StartArgs& args) {
   NewRun new_run;
   new_run.session_id = args.session;

@@ -110,6 +110,15 @@ struct PruneOptions {
   std::optional<std::filesystem::path> archive;
   // Runs removed per write transaction: bounds how long a writer waits.
   std::size_t runs_per_transaction = 100;
+  // Only runs in this status: completed, failed or cancelled (a live status
+  // is ErrorCode::InvalidArgument: live runs are never pruned).
+  std::optional<RunStatus> status;
+  // Only runs of this session.
+  std::optional<std::string> session_id;
+  // Count what would be removed, and remove nothing: no write, no archive;
+  // the report's runs and events are what a real prune would remove now
+  // (pages_freed stays 0).
+  bool dry_run = false;
 };
 
 struct PruneReport {

@@ -350,9 +350,11 @@ class Journal {
   // Removes finished runs (completed, failed, cancelled) that finished before
   // options.finished_before_ms: their events and row, a chunk of runs per
   // write transaction, archived first when asked; live runs are never
-  // touched. Then gives freed pages back (incremental vacuum). Positions are
-  // never reused: journal_meta.last_position never goes back. `progress`
-  // counts runs.
+  // touched; options.status and session_id narrow the selection, and
+  // dry_run only counts (it writes nothing, so a read-only Journal may ask).
+  // Then gives freed pages back (incremental vacuum). Positions are never
+  // reused: journal_meta.last_position never goes back. `progress` counts
+  // runs. Throws InvalidArgument for a live status, ReadOnly.
   PruneReport prune(const PruneOptions& options, const Progress& progress = {});
   // Follows the journal: visits every event after `after_position` in
   // position order, then waits for commits by any connection or process
