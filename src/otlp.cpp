@@ -2,8 +2,9 @@
 // mapping in docs/otlp.md, which this file follows field for field).
 //
 // One run at a time: Journal::records reads each run whole in its own short
-// read transaction, pair_spans finds its spans, and the run's line is
-// written through a small buffer, so memory is bounded by one run.
+// read transaction, pair_spans finds its spans, and the run's line (lines,
+// for a long run) is written through a small buffer, so memory is bounded
+// by one run.
 //
 // Choices the OTLP and GenAI specifications leave open, and why:
 // - Span status: OTel instrumentation leaves a successful operation UNSET
@@ -341,7 +342,8 @@ OtlpReport write_otlp_trace(std::ostream& out, const RunRecord& record, std::str
   // Span events, by the span they belong to (spans.size(): the root).
   const std::vector<std::size_t> home = event_homes(spans, events);
   std::vector<std::vector<std::size_t>> events_of(spans.size() + 1);
-  OtlpReport report{.traces = 1, .spans = 0, .span_events = 0, .events = static_cast<std::int64_t>(events.size())};
+  OtlpReport report{.traces = 1, .lines = 0, .spans = 0, .span_events = 0,
+                     .events = static_cast<std::int64_t>(events.size())};
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (home[i] == kOpensOrEnds) continue;
     std::size_t target = home[i];
@@ -350,14 +352,24 @@ OtlpReport write_otlp_trace(std::ostream& out, const RunRecord& record, std::str
     ++report.span_events;
   }
 
+  // Every line opens the same way: one resource, one scope, then spans.
   OtlpWriter w(out);
-  w.raw("{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":");
-  w.string(options.service_name);
-  w.raw("}},{\"key\":\"runjournal.journal_id\",\"value\":{\"stringValue\":");
-  w.string(journal_id);
-  w.raw("}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"runjournal\",\"version\":");
-  w.string(version());
-  w.raw("},\"spans\":[");
+  std::uint64_t line_start = 0;
+  const auto open_line = [&] {
+    line_start = w.written();
+    w.raw("{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":");
+    w.string(options.service_name);
+    w.raw("}},{\"key\":\"runjournal.journal_id\",\"value\":{\"stringValue\":");
+    w.string(journal_id);
+    w.raw("}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"runjournal\",\"version\":");
+    w.string(version());
+    w.raw("},\"spans\":[");
+  };
+  const auto close_line = [&] {
+    w.raw("]}]}]}\n");
+    ++report.lines;
+  };
+  open_line();
 
   SpanText root;
   root.trace_id = trace_id;
@@ -384,11 +396,16 @@ OtlpReport write_otlp_trace(std::ostream& out, const RunRecord& record, std::str
     text.start_ms = span.start_ms;
     text.end_ms = span.end_ms;
     describe_child(text, span, run, events);
-    w.raw(",");
+    if (options.line_bytes > 0 && w.written() - line_start >= options.line_bytes) {
+      close_line();
+      open_line();
+    } else {
+      w.raw(",");
+    }
     write_span(w, text, events_of[i], events);
     ++report.spans;
   }
-  w.raw("]}]}]}\n");
+  close_line();
   w.flush();
   return report;
 }
@@ -401,6 +418,7 @@ OtlpReport export_otlp(const Journal& journal, std::ostream& out, const OtlpOpti
       [&](const RunRecord& record) {
         const OtlpReport one = write_otlp_trace(out, record, journal_id, options);
         total.traces += one.traces;
+        total.lines += one.lines;
         total.spans += one.spans;
         total.span_events += one.span_events;
         total.events += one.events;

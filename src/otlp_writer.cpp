@@ -131,6 +131,7 @@ void OtlpWriter::any_value(const nlohmann::json& value) {
 void OtlpWriter::flush() {
   if (!buffer_.empty()) {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    flushed_ += buffer_.size();
     buffer_.clear();
   }
   if (!out_) throw Error(ErrorCode::Io, "writing the OTLP export failed");

@@ -35,6 +35,8 @@ class OtlpWriter {
   void any_value(const nlohmann::json& value);
   // Hands what is buffered to the stream; throws Error(Io) when it fails.
   void flush();
+  // Bytes written so far, buffered ones included.
+  std::uint64_t written() const { return flushed_ + buffer_.size(); }
 
  private:
   void maybe_flush() {
@@ -43,6 +45,7 @@ class OtlpWriter {
 
   std::ostream& out_;
   std::string buffer_;
+  std::uint64_t flushed_ = 0;
 };
 
 // An attribute list in the order added; a key already present is refused

@@ -355,6 +355,35 @@ TEST_SUITE("otlp: values and limits") {
     CHECK(file.lines[0].spans[0].start_ns == file.lines[0].spans[0].end_ns);
   }
 
+  TEST_CASE("a run too long for one line goes on in more, each a whole request of the same trace") {
+    TempDir dir;
+    Journal j = Journal::open(dir.file("j").string(), runjournal::test::clocked());
+    j.create_run({.session_id = "s", .run_id = "long"});
+    std::vector<runjournal::NewEvent> batch;
+    for (int i = 0; i < 300; ++i) {
+      const json id = "call-" + std::to_string(i);
+      batch.push_back({.run_id = "long", .kind = "tool_started", .payload = {{"tool_call_id", id}, {"tool_name", "t"}}});
+      batch.push_back({.run_id = "long", .kind = "tool_result", .payload = {{"tool_call_id", id}}});
+    }
+    batch.push_back({.run_id = "long", .kind = "run_completed"});
+    j.append_batch(batch);
+    std::ostringstream out;
+    const runjournal::OtlpReport report = runjournal::export_otlp(j, out, {.line_bytes = 8192});
+    const std::vector<std::string> lines = runjournal::test::lines_of(out.str());
+    CHECK(report.traces == 1);
+    CHECK(report.spans == 301);
+    CHECK(report.lines == static_cast<std::int64_t>(lines.size()));
+    CHECK(lines.size() > 10);
+    for (const std::string& line : lines) CHECK(line.size() < 8192 + 2048);  // the limit, plus at most one span
+    const auto file = runjournal::test::read_otlp_file(out.str());  // one root, every parent found across lines
+    CHECK(file.traces.size() == 1);
+    CHECK(file.traces.begin()->second.size() == 301);
+    // Without a limit: one line.
+    std::ostringstream whole;
+    CHECK(runjournal::export_otlp(j, whole, {.line_bytes = 0}).lines == 1);
+    CHECK(whole.str().size() > 8192 * 10);
+  }
+
   TEST_CASE("a stream that fails is ErrorCode::Io") {
     TempDir dir;
     Journal j = Journal::open(dir.file("j").string(), runjournal::test::clocked());
@@ -415,6 +444,7 @@ TEST_CASE("otlp: 400 generated runs export a trace each that the reader accepts,
   REQUIRE(file.lines.size() == 400);
   CHECK(file.traces.size() == 400);  // one trace per run, none split or shared
   CHECK(report.traces == 400);
+  CHECK(report.lines == 400);
   const std::string journal_id = j.stats().journal_id;
   std::int64_t spans = 0, span_events = 0;
   for (const runjournal::Run& run : runjournal::test::all_runs(j)) {

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <ostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <runjournal/journal.hpp>
+#include <runjournal/otlp.hpp>
 
 #include "bench_raw.hpp"
 #include "writer.hpp"
@@ -146,6 +149,39 @@ int run_process(const std::vector<std::string>& args) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A stream that discards what it is given: the export's work without a disk's.
+class NullStream : public std::ostream {
+ public:
+  NullStream() : std::ostream(&buffer_) {}
+
+ private:
+  struct Discard : std::streambuf {
+    int overflow(int c) override { return c; }
+    std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+  } buffer_;
+};
+
+// A line "NAME:   123 kB" of /proc/self/status, in KiB.
+long status_kb(const std::string& name) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(name, 0) == 0) return std::stol(line.substr(name.size()));
+  }
+  return 0;
+}
+
+// How far `work` raises this process's resident memory at its peak, in
+// KiB: the peak (VmHWM) is first reset to the current size by writing 5 to
+// /proc/self/clear_refs (Linux 4.0 on). In process, because a child's peak
+// as wait4 reports it includes the parent's: posix_spawn shares the
+// parent's memory until exec.
+long peak_growth_kb(const std::function<void()>& work) {
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  const long before = status_kb("VmRSS:");
+  work();
+  return status_kb("VmHWM:") - before;
 }
 
 // A journal with `runs` runs of `each` events, built once and reused.
@@ -300,6 +336,41 @@ int main(int argc, char** argv) {
                  for (int i = 0; i < 100; ++i) raw.read_run("run-" + std::to_string(i * 37 % runs));
                });
              });
+    // The OpenTelemetry export streams a run at a time (docs/otlp.md): its
+    // peak memory for the whole journal should be that of one run, not grow
+    // with the journal. Each run here has 98 tool calls that the run's end
+    // cuts off, so every one is a span.
+    scenario(config, "OTLP export of " + std::to_string(runs * each) + " events (CLI) vs scan+parse", "-", events,
+             [&] {
+               return seconds_of([&] {
+                 if (run_process({config.cli, "export", big.string(), "--format", "otlp-json", "-o", "/dev/null"}) !=
+                     0) {
+                   throw std::runtime_error("runjournal export --format otlp-json failed");
+                 }
+               });
+             },
+             [&] { return seconds_of([&] { runjournal::bench::raw_scan_parse(big); }); });
+    if (config.only.empty() || std::string("OTLP export").find(config.only) != std::string::npos) {
+      const Journal journal = Journal::open(big, {.read_only = true});
+      // One run first: it pays for warming SQLite's page cache and the
+      // allocator, so what the whole journal adds on top is the export's own.
+      const long one_kb = peak_growth_kb([&] {
+        NullStream out;
+        runjournal::export_otlp(journal, out, {.run_id = "run-0"});
+      });
+      const long all_kb = peak_growth_kb([&] {
+        NullStream out;
+        runjournal::export_otlp(journal, out);
+      });
+      const long jsonl_kb = peak_growth_kb([&] {
+        NullStream out;
+        journal.records([&](const runjournal::RunRecord& record) { out << runjournal::record_to_line(record) << '\n'; });
+      });
+      std::printf("  peak memory growth of an export in process: OTLP, one run %.1f MiB; OTLP, every run %.1f MiB; "
+                  "jsonl, every run %.1f MiB\n",
+                  static_cast<double>(one_kb) / 1024, static_cast<double>(all_kb) / 1024,
+                  static_cast<double>(jsonl_kb) / 1024);
+    }
   }
   return 0;
 }

@@ -9,8 +9,8 @@
 // scopeSpans → spans) in the OTLP JSON encoding: trace and span ids as
 // lowercase hex (32 and 16 digits), times as decimal strings of Unix
 // nanoseconds, enums as integers, attributes as {key, value: AnyValue}.
-// docs/otlp.md has the whole mapping; in short, one line and one trace per
-// run:
+// docs/otlp.md has the whole mapping; in short, one trace per run, on one
+// line (or several, for a run too long for one: OtlpOptions::line_bytes):
 // - the trace id is the first 16 bytes of SHA-256(journal_id "/" run_id),
 //   a span's id the first 8 bytes of SHA-256(journal_id "/" run_id "/" seq)
 //   with seq its opening event's (otlp_trace_id, otlp_span_id below): the
@@ -45,6 +45,7 @@
 // throws. Safe from any thread, as the Journal's reads are.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -61,21 +62,31 @@ struct OtlpOptions {
   std::string service_name = "runjournal";
   // export_otlp only: this run alone (ErrorCode::NotFound when absent).
   std::optional<std::string> run_id;
+  // A run whose line has reached this many bytes goes on in another line
+  // (same trace, same resource), so that readers that take lines of a
+  // bounded size can read it: the otlpjsonfile receiver splits lines past
+  // its max_log_size (1 MiB by default), which breaks their JSON. A span is
+  // never split, so a line passes this by at most one span. 0: one line
+  // per run, however long.
+  std::size_t line_bytes = 512 * 1024;
 };
 
 struct OtlpReport {
-  std::int64_t traces = 0;       // runs written: one line, one trace each
+  std::int64_t traces = 0;       // runs written: one trace each
+  std::int64_t lines = 0;        // lines written: one per run, more for a long run (line_bytes)
   std::int64_t spans = 0;        // root spans included
   std::int64_t span_events = 0;  // events written as span events
   std::int64_t events = 0;       // the runs' events, all of them
 };
 
-// Writes every run of `journal` (or OtlpOptions::run_id alone) to `out`, one
-// line per run in creation order. `progress` counts runs.
+// Writes every run of `journal` (or OtlpOptions::run_id alone) to `out`, in
+// creation order, a line per run (more for a long one). `progress` counts
+// runs.
 OtlpReport export_otlp(const Journal& journal, std::ostream& out, const OtlpOptions& options = {},
                        const Progress& progress = {});
 
-// Writes one run as one line (with its "\n"). `journal_id` seeds the ids and
+// Writes one run as a line (with its "\n"; several lines for a long run:
+// OtlpOptions::line_bytes). `journal_id` seeds the ids and
 // is the resource's runjournal.journal_id (JournalStats::journal_id).
 // `record.events` must be the run's events in seq order.
 OtlpReport write_otlp_trace(std::ostream& out, const RunRecord& record, std::string_view journal_id,

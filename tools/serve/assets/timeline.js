@@ -14,6 +14,10 @@
 // latest open one. A terminal event ends every span still open (a tool
 // call or node left open is marked "cut off"; a turn or step just ends). A tool_called that nothing ends is a moment, not a span (hosts
 // often record a call and its result as one event).
+//
+// src/spans.cpp (runjournal::pair_spans) pairs exactly the same way for the
+// command line and the OpenTelemetry export; tests/spans_test.cpp runs this
+// file under node beside it on generated runs, so change both together.
 
 const KEY_FIELDS = ['tool_call_id', 'call_id', 'span_id', 'node_id', 'node', 'tool_name', 'name'];
 const TERMINAL_KINDS = new Set(['run_completed', 'run_failed', 'run_cancelled', 'end', 'error', 'graph_completed', 'graph_failed']);
