@@ -238,9 +238,15 @@ std::vector<Span> pair_spans(const std::vector<Event>& events, bool live, std::i
       continue;
     }
     if (is_terminal_kind(event.kind)) {
-      // A turn or a step simply ends with the run; anything else was cut off.
+      // A turn or a step simply ends with the run; anything else was cut
+      // off, except a tool_called that nothing ended: a host that records a
+      // call and its result as one event has no end to wait for, so it
+      // stays a moment (made so below), not a span to the run's end.
       for (auto& [name, family] : p.open) {
-        for (std::size_t index : family.all) p.end(index, event, i, SpanEnd::RunEnd, !p.next[index]);
+        for (std::size_t index : family.all) {
+          if (p.called[index]) continue;
+          p.end(index, event, i, SpanEnd::RunEnd, !p.next[index]);
+        }
       }
       p.open.clear();
       if (run_span && !p.spans[*run_span].close_seq) p.end(*run_span, event, i, SpanEnd::RunEnd, false);

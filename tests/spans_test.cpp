@@ -152,7 +152,7 @@ TEST_SUITE("spans: the timeline's rules") {
     CHECK(spans[4].ended_by == SpanEnd::RunEnd);
   }
 
-  TEST_CASE("a tool_called that nothing ends is a moment while the run is live; the run's end cuts it off") {
+  TEST_CASE("a tool_called that nothing ends is a moment, while the run is live and after it ends") {
     Trail t;
     t.add("run_created").add("tool_called", {{"tool_name", "ls"}}).add("tool_called", {{"call_id", "c1"}}).add(
         "tool_result", {{"call_id", "c1"}});
@@ -162,7 +162,8 @@ TEST_SUITE("spans: the timeline's rules") {
     CHECK(spans[0].end_ms == 5000);  // a live run reaches now
     t.add("run_completed");
     spans = pair_spans(t.events, false, 5000);
-    CHECK(summary(spans) == "run 1-5 ended | tool ls 2-5 cut_off | tool c1 3-4 ended");
+    CHECK(summary(spans) == "run 1-5 ended | tool ls 2- moment | tool c1 3-4 ended");
+    CHECK(spans[1].end_ms == spans[1].start_ms);  // not a span to the run's end
   }
 
   TEST_CASE("open spans of a live run run to now or the last event, whichever is later") {
@@ -232,13 +233,14 @@ TEST_SUITE("spans: the timeline's rules") {
     CHECK(spans[3].parent == 2u);
     CHECK(spans[4].parent == 2u);
     CHECK(spans[5].parent == 1u);
-    // Once the run has ended, a late span is top level; the run's end cut
-    // off the tool_called, which then encloses node b.
+    // Once the run has ended, a late span is top level; the tool_called
+    // stays a moment in node a, and node b stays in the turn.
     t.add("run_completed").add("step_started");
     spans = pair_spans(t.events, false, 0);
     REQUIRE(spans.size() == 7);
-    CHECK(spans[4].state == SpanState::CutOff);
-    CHECK(spans[5].parent == 4u);
+    CHECK(spans[4].state == SpanState::Moment);
+    CHECK(spans[4].parent == 2u);
+    CHECK(spans[5].parent == 1u);
     CHECK(spans[6].parent == std::nullopt);
   }
 

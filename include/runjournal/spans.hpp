@@ -24,8 +24,9 @@
 // latest open span of its family. A terminal event (run_completed,
 // run_failed, run_cancelled, end, error, graph_completed, graph_failed) ends
 // every span still open: a turn or a step simply ends, anything else is cut
-// off. A tool_called that nothing ends is a moment, not a span (hosts often
-// record a call and its result as one event).
+// off, except a tool_called. A tool_called that nothing ends, live run or
+// finished, is a moment, not a span (hosts often record a call and its
+// result as one event).
 //
 // Guarantees: pure functions (no I/O, no clock, no shared state), safe from
 // any thread; they never throw for events the journal produced, whatever

@@ -12,8 +12,10 @@
 // payload field (tool_call_id, call_id, span_id, node_id, node, tool_name,
 // name: the first the opener has) holds the same value, else with the
 // latest open one. A terminal event ends every span still open (a tool
-// call or node left open is marked "cut off"; a turn or step just ends). A tool_called that nothing ends is a moment, not a span (hosts
-// often record a call and its result as one event).
+// call or node left open is marked "cut off"; a turn or step just ends),
+// but a tool_called that nothing ends is a moment, not a span, before and
+// after the run ends (hosts often record a call and its result as one
+// event).
 //
 // src/spans.cpp (runjournal::pair_spans) pairs exactly the same way for the
 // command line and the OpenTelemetry export; tests/spans_test.cpp runs this
@@ -71,8 +73,16 @@ export function spans(events, live, now) {
       continue;
     }
     if (TERMINAL_KINDS.has(event.kind)) {
-      // A turn or step simply ends with the run; anything else was cut off.
-      for (const span of [...open]) end(span, event, !span.next);
+      // A turn or step simply ends with the run; anything else was cut off,
+      // except a tool_called that nothing ended: it stays a moment (below),
+      // as a host that records a call and its result as one event means.
+      for (const span of [...open]) {
+        if (span.called) {
+          open.splice(open.indexOf(span), 1);
+          continue;
+        }
+        end(span, event, !span.next);
+      }
       if (runSpan && runSpan.end === null) {
         runSpan.end = event.ts_ms;
         runSpan.closeSeq = event.seq;
