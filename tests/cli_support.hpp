@@ -38,6 +38,8 @@ class Cli {
   // empty): for measuring a command's memory, since a child's peak counts
   // the memory of the test that spawned it (posix_spawn shares it until
   // exec), and a big output read back would be counted by the next one.
+  // Under AddressSanitizer the child runs without ASan's quarantine, so its
+  // peak is what it holds, not what ASan keeps of what it freed.
   CliResult run_discarding_output(const std::vector<std::string>& args);
 
   // Runs a command that must succeed and returns its stdout.
@@ -48,7 +50,8 @@ class Cli {
   void init_with_run(const std::string& run_id = "r1");
 
  private:
-  CliResult spawn(const std::vector<std::string>& argv, const std::string& input, bool keep_output);
+  CliResult spawn(const std::vector<std::string>& argv, const std::string& input, bool keep_output,
+                  bool measuring_memory = false);
 
   TempDir dir_;
   std::string db_;
