@@ -394,6 +394,10 @@ TEST_SUITE("cli: help") {
     const CliResult all = cli.run({"help"});
     CHECK(all.exit_code == 0);
     CHECK(all.out == cli.run({"--help"}).out);
+    const CliResult two = cli.run({"help", "runs", "events"});
+    CHECK(two.exit_code == 2);
+    CHECK(runjournal::test::is_one_error_line(two.err));
+    CHECK(two.out.empty());
     const CliResult unknown = cli.run({"help", "frobnicate"});
     CHECK(unknown.exit_code == 2);
     CHECK(runjournal::test::is_one_error_line(unknown.err));

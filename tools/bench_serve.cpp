@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -473,12 +474,17 @@ int main(int argc, char** argv) {
   std::printf("journal: %d runs, %d events, %.0f MB, built in %.1f s\n", config.runs,
               config.runs * config.events_per_run, static_cast<double>(fs::file_size(db)) / 1e6,
               ms_since(start) / 1000);
-  {
+  try {
+    // Caught here, not left to std::terminate, so that the server's
+    // destructor stops it when a scenario fails.
     ServerProcess server(config.cli, db);
     first_render(config, server);
     runs_api_load(config, server);
     stream_latency(config, server);
     stream_memory(config, server);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_serve: %s\n", e.what());
+    return 1;
   }
   million_runs(config);
   fs::remove_all(config.dir);

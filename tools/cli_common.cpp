@@ -86,6 +86,23 @@ void print_note(std::string_view message) {
   std::cerr << "note: " << printable(one_line(message)) << '\n';
 }
 
+namespace {
+
+// Journal::open for a journal that must be there: a missing file is the
+// command line's "no journal at PATH" (exit 1), never created.
+Journal open_present(const std::string& path, const Options& options) {
+  try {
+    return Journal::open(path, options);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::NotFound) {
+      throw CliError(fmt::format("no journal at {}", path));
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
 Journal open_existing(const std::string& path, std::optional<std::int64_t> driver_pid) {
   Options options;
   options.create_if_missing = false;
@@ -98,27 +115,13 @@ Journal open_existing(const std::string& path, std::optional<std::int64_t> drive
     // this process, which is about to exit too: recover() will list the run.
     options.driver = process_driver(static_cast<std::int64_t>(::getppid()));
   }
-  try {
-    return Journal::open(path, options);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::NotFound) {
-      throw CliError(fmt::format("no journal at {}", path));
-    }
-    throw;
-  }
+  return open_present(path, options);
 }
 
 Journal open_for_reading(const std::string& path) {
   Options options;
   options.read_only = true;
-  try {
-    return Journal::open(path, options);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::NotFound) {
-      throw CliError(fmt::format("no journal at {}", path));
-    }
-    throw;
-  }
+  return open_present(path, options);
 }
 
 Journal open_or_create(const std::string& path) {
