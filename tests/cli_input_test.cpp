@@ -16,6 +16,7 @@
 #include <runjournal/journal.hpp>
 
 #include "cli_support.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 namespace {

@@ -1,5 +1,5 @@
 // cli_inspect_test.cpp — sql, stats, tail, export, import and prune from the
-// command line, run as real subprocesses (tests/process.hpp): output shapes,
+// command line, run as real subprocesses (tests/cli_support.hpp): output shapes,
 // exit statuses 0/1/2, one `error:` line, files left untouched.
 
 #include <doctest/doctest.h>
@@ -11,122 +11,104 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "process.hpp"
 #include "test_support.hpp"
 
 namespace {
 
 using nlohmann::json;
+using runjournal::test::Cli;
+using runjournal::test::CliResult;
+using runjournal::test::lines_of;
 using runjournal::test::Outcome;
-using runjournal::test::TempDir;
-
-Outcome cli(const std::vector<std::string>& args, const std::string& input = "") {
-  std::vector<std::string> argv = {RUNJOURNAL_CLI};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return runjournal::test::run_process(argv, input);
-}
-
-std::string ok(const std::vector<std::string>& args, const std::string& input = "") {
-  const Outcome r = cli(args, input);
-  INFO("exit " << r.exit_code << "; stderr: " << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // A journal with a finished run (unicode, nested JSON) and a live one.
-std::string make_journal(const TempDir& dir) {
-  const std::string db = dir.file("agent.journal").string();
-  ok({"init", db});
-  ok({"start", db, "--session", "s1", "--prompt", "naïve 日本語 🚀", "--id", "r1", "--inputs",
-      R"({"deep":{"list":[1,2.5,"three",null,{}]}})"});
-  ok({"append", db, "r1", "tool_called", R"({"tool_name":"search","args":{"q":"é\"\\\n"}})"});
-  ok({"complete", db, "r1", "--result", "done ✓"});
-  ok({"start", db, "--session", "s2", "--id", "r2"});
+std::string make_journal(Cli& cli) {
+  const std::string db = cli.db();
+  cli.ok({"init", db});
+  cli.ok({"start", db, "--session", "s1", "--prompt", "naïve 日本語 🚀", "--id", "r1", "--inputs",
+          R"({"deep":{"list":[1,2.5,"three",null,{}]}})"});
+  cli.ok({"append", db, "r1", "tool_called", R"({"tool_name":"search","args":{"q":"é\"\\\n"}})"});
+  cli.ok({"complete", db, "r1", "--result", "done ✓"});
+  cli.ok({"start", db, "--session", "s2", "--id", "r2"});
   return db;
 }
 
 }  // namespace
 
 TEST_CASE("cli: sql refuses writes with one error line, exit 1, and the file unchanged") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
+  Cli cli;
+  const std::string db = make_journal(cli);
   const std::string before = runjournal::test::read_file(db);
   for (const std::string query : {"DELETE FROM events", "DROP TABLE runs", "ATTACH 'x.db' AS x", "VACUUM",
                                   "PRAGMA user_version = 7", "BEGIN", "SELECT 1; SELECT 2",
                                   "SELECT load_extension('x')"}) {
     INFO("query: " << query);
-    const Outcome r = cli({"sql", db, query});
+    const CliResult r = cli.run({"sql", db, query});
     CHECK(r.exit_code == 1);
     CHECK(r.out.empty());
     CHECK(r.err.rfind("error: ", 0) == 0);
     CHECK(lines_of(r.err).size() == 1);
   }
   CHECK(runjournal::test::read_file(db) == before);
-  CHECK(ok({"sql", db, "SELECT count(*) AS n FROM events", "--json"}) == "[\n  {\n    \"n\": 4\n  }\n]\n");
+  CHECK(cli.ok({"sql", db, "SELECT count(*) AS n FROM events", "--json"}) == "[\n  {\n    \"n\": 4\n  }\n]\n");
 }
 
 TEST_CASE("cli: sql stops a runaway query at --timeout") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
+  Cli cli;
+  const std::string db = make_journal(cli);
   const auto start = std::chrono::steady_clock::now();
-  const Outcome r = cli({"sql", db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c",
+  const CliResult r = cli.run({"sql", db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c",
                          "--timeout", "0.3"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("time limit") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
-  CHECK(cli({"sql", db, "SELECT 1", "--timeout", "soon"}).exit_code == 2);
-  CHECK(cli({"sql", db, "SELECT 1", "--json", "--csv"}).exit_code == 2);
+  CHECK(cli.run({"sql", db, "SELECT 1", "--timeout", "soon"}).exit_code == 2);
+  CHECK(cli.run({"sql", db, "SELECT 1", "--json", "--csv"}).exit_code == 2);
 }
 
 TEST_CASE("cli: sql prints a table, JSON with JSON columns as values, and CSV") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
+  Cli cli;
+  const std::string db = make_journal(cli);
   const std::string query = "SELECT run_id, seq, kind, payload FROM events WHERE kind = 'tool_called' ORDER BY position";
-  const json rows = json::parse(ok({"sql", db, query, "--json"}));
+  const json rows = json::parse(cli.ok({"sql", db, query, "--json"}));
   REQUIRE(rows.size() == 1);
   CHECK(rows[0]["seq"] == 2);
   CHECK(rows[0]["payload"]["args"]["q"] == "é\"\\\n");
-  const std::vector<std::string> csv = lines_of(ok({"sql", db, "SELECT run_id, 'a,b' AS t, NULL AS n FROM runs ORDER BY first_position", "--csv"}));
+  const std::vector<std::string> csv = lines_of(cli.ok({"sql", db, "SELECT run_id, 'a,b' AS t, NULL AS n FROM runs ORDER BY first_position", "--csv"}));
   REQUIRE(csv.size() == 3);
   CHECK(csv[0] == "run_id,t,n");
   CHECK(csv[1] == "r1,\"a,b\",");
-  const std::vector<std::string> table = lines_of(ok({"sql", db, "SELECT run_id, status FROM runs ORDER BY first_position"}));
+  const std::vector<std::string> table = lines_of(cli.ok({"sql", db, "SELECT run_id, status FROM runs ORDER BY first_position"}));
   REQUIRE(table.size() == 3);
   CHECK(table[0] == "run_id  status");
   CHECK(table[1] == "r1      completed");
 }
 
 TEST_CASE("cli: export and import round-trip every run; a bad line is named and nothing is written") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
-  const std::string file = dir.file("runs.jsonl").string();
-  CHECK(ok({"export", db, "-o", file}).find("exported 2 runs (4 events)") != std::string::npos);
-  const std::string copy = dir.file("copy.journal").string();
-  ok({"init", copy});
-  const json report = json::parse(ok({"import", copy, file, "--json"}));
+  Cli cli;
+  const std::string db = make_journal(cli);
+  const std::string file = cli.file("runs.jsonl").string();
+  CHECK(cli.ok({"export", db, "-o", file}).find("exported 2 runs (4 events)") != std::string::npos);
+  const std::string copy = cli.file("copy.journal").string();
+  cli.ok({"init", copy});
+  const json report = json::parse(cli.ok({"import", copy, file, "--json"}));
   CHECK(report["runs_imported"] == 2);
   CHECK(report["events_imported"] == 4);
   for (const std::string run : {"r1", "r2"}) {
-    json a = json::parse(ok({"show", db, run, "--json"}));
-    json b = json::parse(ok({"show", copy, run, "--json"}));
+    json a = json::parse(cli.ok({"show", db, run, "--json"}));
+    json b = json::parse(cli.ok({"show", copy, run, "--json"}));
     CHECK(a == b);  // same creation order, so even positions agree here
-    CHECK(ok({"events", db, run, "--json"}) == ok({"events", copy, run, "--json"}));
+    CHECK(cli.ok({"events", db, run, "--json"}) == cli.ok({"events", copy, run, "--json"}));
   }
   // Importing again skips identical runs.
-  CHECK(json::parse(ok({"import", copy, file, "--json"}))["runs_skipped"] == 2);
+  CHECK(json::parse(cli.ok({"import", copy, file, "--json"}))["runs_skipped"] == 2);
 
   // A seq gap on line 2: refused, nothing written.
   std::vector<std::string> lines = lines_of(runjournal::test::read_file(file));
@@ -137,23 +119,23 @@ TEST_CASE("cli: export and import round-trip every run; a bad line is named and 
   second["events"].push_back(second["events"][0]);
   second["events"].back()["seq"] = 5;
   second["events"].back()["kind"] = "tool_called";
-  const std::string bad = dir.file("bad.jsonl").string();
+  const std::string bad = cli.file("bad.jsonl").string();
   runjournal::test::write_file(bad, lines[0] + "\n" + second.dump() + "\n");
-  const std::string empty = dir.file("empty.journal").string();
-  ok({"init", empty});
-  const Outcome r = cli({"import", empty, bad});
+  const std::string empty = cli.file("empty.journal").string();
+  cli.ok({"init", empty});
+  const CliResult r = cli.run({"import", empty, bad});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("line 2") != std::string::npos);
-  CHECK(json::parse(ok({"stats", empty, "--json"}))["events"] == 0);
+  CHECK(json::parse(cli.ok({"stats", empty, "--json"}))["events"] == 0);
   // Import from stdin, and export of one run.
-  CHECK(json::parse(ok({"import", empty, "-", "--json"}, ok({"export", db, "--run", "r2"})))["runs_imported"] == 1);
-  CHECK(cli({"export", db, "--run", "nope"}).exit_code == 1);
+  CHECK(json::parse(cli.ok({"import", empty, "-", "--json"}, cli.ok({"export", db, "--run", "r2"})))["runs_imported"] == 1);
+  CHECK(cli.run({"export", db, "--run", "nope"}).exit_code == 1);
 }
 
 TEST_CASE("cli: tail prints events after a position; --follow sees another process's commits within a second, in order") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
-  const std::vector<std::string> after2 = lines_of(ok({"tail", db, "--after", "2", "--json"}));
+  Cli cli;
+  const std::string db = make_journal(cli);
+  const std::vector<std::string> after2 = lines_of(cli.ok({"tail", db, "--after", "2", "--json"}));
   REQUIRE(after2.size() == 2);
   CHECK(json::parse(after2[0])["position"] == 3);
 
@@ -186,9 +168,9 @@ TEST_CASE("cli: tail prints events after a position; --follow sees another proce
 }
 
 TEST_CASE("cli: stats reports counts and versions") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
-  const json s = json::parse(ok({"stats", db, "--json"}));
+  Cli cli;
+  const std::string db = make_journal(cli);
+  const json s = json::parse(cli.ok({"stats", db, "--json"}));
   CHECK(s["runs"] == 2);
   CHECK(s["runs_by_status"]["completed"] == 1);
   CHECK(s["runs_by_status"]["created"] == 1);
@@ -197,31 +179,31 @@ TEST_CASE("cli: stats reports counts and versions") {
   CHECK(s["last_position"] == 4);
   CHECK(s["file_bytes"].get<std::int64_t>() > 0);
   CHECK(s["schema_version"].get<std::int64_t>() >= 2);
-  CHECK(ok({"stats", db}).find("sqlite_version") != std::string::npos);
+  CHECK(cli.ok({"stats", db}).find("sqlite_version") != std::string::npos);
 }
 
 TEST_CASE("cli: prune removes finished runs only, archives them, and refuses a malformed TIME with exit 2") {
-  TempDir dir;
-  const std::string db = make_journal(dir);
-  const std::string archive = dir.file("archive.jsonl").string();
-  CHECK(cli({"prune", db, "--finished-before", "last tuesday"}).exit_code == 2);
-  CHECK(cli({"prune", db}).exit_code == 2);
+  Cli cli;
+  const std::string db = make_journal(cli);
+  const std::string archive = cli.file("archive.jsonl").string();
+  CHECK(cli.run({"prune", db, "--finished-before", "last tuesday"}).exit_code == 2);
+  CHECK(cli.run({"prune", db}).exit_code == 2);
   // Nothing finished a day ago yet.
-  CHECK(json::parse(ok({"prune", db, "--finished-before", "1d", "--json"}))["runs"] == 0);
-  const json report = json::parse(ok({"prune", db, "--finished-before", "2999-01-01", "--archive", archive, "--json"}));
+  CHECK(json::parse(cli.ok({"prune", db, "--finished-before", "1d", "--json"}))["runs"] == 0);
+  const json report = json::parse(cli.ok({"prune", db, "--finished-before", "2999-01-01", "--archive", archive, "--json"}));
   CHECK(report["runs"] == 1);
   CHECK(report["events"] == 3);
-  CHECK(cli({"show", db, "r1"}).exit_code == 1);
-  CHECK(cli({"show", db, "r2"}).exit_code == 0);  // live: never touched
+  CHECK(cli.run({"show", db, "r1"}).exit_code == 1);
+  CHECK(cli.run({"show", db, "r2"}).exit_code == 0);  // live: never touched
   CHECK(lines_of(runjournal::test::read_file(archive)).size() == 1);
-  const json e = json::parse(ok({"append", db, "r2", "note", "--json"}));
+  const json e = json::parse(cli.ok({"append", db, "r2", "note", "--json"}));
   CHECK(e["position"] == 5);  // after the removed ones: never reused
 }
 
 TEST_CASE("cli: the new verbs never create a journal and each has --help with an example") {
-  TempDir dir;
-  const std::string missing = dir.file("missing.journal").string();
-  const std::string some = dir.file("some.jsonl").string();
+  Cli cli;
+  const std::string missing = cli.file("missing.journal").string();
+  const std::string some = cli.file("some.jsonl").string();
   runjournal::test::write_file(some, "");
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"sql", missing, "SELECT 1"},
@@ -231,11 +213,11 @@ TEST_CASE("cli: the new verbs never create a journal and each has --help with an
                                              {"import", missing, some},
                                              {"prune", missing, "--finished-before", "1d"}}) {
     INFO("verb: " << args[0]);
-    const Outcome r = cli(args);
+    const CliResult r = cli.run(args);
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("no journal at") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(missing));
-    const std::string help = ok({args[0], "--help"});
+    const std::string help = cli.ok({args[0], "--help"});
     CHECK(help.find("Examples:") != std::string::npos);
     CHECK(help.find("runjournal " + args[0]) != std::string::npos);
   }

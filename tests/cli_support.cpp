@@ -1,14 +1,14 @@
 #include "cli_support.hpp"
 
-#include <cerrno>
 #include <sstream>
+#include <stdexcept>
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
+
+#include "process.hpp"
 
 extern char** environ;
 
@@ -57,7 +57,7 @@ std::vector<std::string> measuring_environment() {
 
 }  // namespace
 
-CliResult Cli::spawn(const std::vector<std::string>& argv_strings, const std::string& input, bool keep_output,
+CliResult Cli::spawn(const std::vector<std::string>& argv, const std::string& input, bool keep_output,
                      bool measuring_memory) {
   const int n = calls_++;
   const std::filesystem::path in_path = dir_.file("stdin-" + std::to_string(n));
@@ -65,34 +65,30 @@ CliResult Cli::spawn(const std::vector<std::string>& argv_strings, const std::st
   const std::filesystem::path err_path = dir_.file("stderr-" + std::to_string(n));
   write_file(in_path, input);
 
-  std::vector<char*> argv;
-  for (const std::string& s : argv_strings) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  const std::vector<std::string> env_strings = measuring_memory ? measuring_environment() : std::vector<std::string>{};
-  std::vector<char*> env;
-  for (const std::string& s : env_strings) env.push_back(const_cast<char*>(s.c_str()));
-  env.push_back(nullptr);
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), measuring_memory ? env.data() : environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(spawned == 0, "cannot run " << argv_strings.front());
-
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-    REQUIRE(errno == EINTR);
+  // Close-on-exec: the child gets them only as its 0, 1 and 2.
+  const int in_fd = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE_MESSAGE((in_fd >= 0 && out_fd >= 0 && err_fd >= 0), "cannot open the streams in " << dir_.path());
+  const std::vector<std::string> env = measuring_memory ? measuring_environment() : std::vector<std::string>{};
+  pid_t pid = -1;
+  std::string failure;
+  try {
+    pid = spawn_process(argv, {.in = in_fd, .out = out_fd, .err = err_fd}, measuring_memory ? &env : nullptr);
+  } catch (const std::runtime_error& e) {
+    failure = e.what();
   }
+  ::close(in_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  REQUIRE_MESSAGE(failure.empty(), failure);
+
+  const Outcome outcome = wait_process(pid);
   CliResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = outcome.signal != 0 ? 128 + outcome.signal : outcome.exit_code;
   if (keep_output) result.out = read_file(out_path);
   result.err = read_file(err_path);
-  result.max_rss_kb = usage.ru_maxrss;
+  result.max_rss_kb = outcome.max_rss_kb;
   return result;
 }
 

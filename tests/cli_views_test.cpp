@@ -19,6 +19,7 @@
 
 #include "cli_support.hpp"
 #include "process.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;

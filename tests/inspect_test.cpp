@@ -18,6 +18,7 @@
 #include <runjournal/journal.hpp>
 #include <runjournal/json.hpp>
 
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -71,10 +72,6 @@ std::string iso(std::int64_t ms) {
   return text;
 }
 
-std::string file_state(const std::filesystem::path& db) {
-  return runjournal::test::read_file(db) + "|wal|" + runjournal::test::read_file(db.string() + "-wal");
-}
-
 ErrorCode sql_error(const Journal& j, const std::string& query) {
   try {
     j.sql(query);
@@ -104,7 +101,7 @@ json without_positions(const Run& run, const std::vector<Event>& events) {
 TEST_CASE("sql refuses every write, ATTACH, VACUUM, transactions, state pragmas and extensions; the file is unchanged") {
   TempDir dir;
   Journal j = known_journal(dir.file("j.db"));
-  const std::string before = file_state(dir.file("j.db"));
+  const runjournal::test::Files before = runjournal::test::files_of(dir.file("j.db"));
   const std::vector<std::string> refused = {
       "INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) VALUES (99, 'x', 1, 1, 'k', '{}')",
       "UPDATE runs SET status = 'failed'",
@@ -147,7 +144,7 @@ TEST_CASE("sql refuses every write, ATTACH, VACUUM, transactions, state pragmas 
     INFO("query: " << query);
     CHECK(sql_error(j, query) == ErrorCode::InvalidArgument);
   }
-  CHECK(file_state(dir.file("j.db")) == before);
+  CHECK(runjournal::test::files_of(dir.file("j.db")) == before);
   CHECK_FALSE(std::filesystem::exists(dir.file("other.db")));
   CHECK_FALSE(std::filesystem::exists(dir.file("copy.db")));
   CHECK(j.last_position() == 11);

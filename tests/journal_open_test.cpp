@@ -27,6 +27,7 @@
 #include "connection.hpp"
 #include "migrator.hpp"
 #include "projector.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using runjournal::Error;

@@ -14,6 +14,7 @@
 #include <runjournal/journal.hpp>
 #include <runjournal/json.hpp>
 
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;

@@ -13,6 +13,7 @@
 
 #include <runjournal/journal.hpp>
 
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using runjournal::ErrorCode;

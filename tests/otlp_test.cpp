@@ -22,6 +22,7 @@
 #include "otlp_reader.hpp"
 #include "process.hpp"
 #include "sha256.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 namespace {

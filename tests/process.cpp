@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,36 +34,48 @@ std::string drain(int fd) {
   return data;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd, const std::vector<int>& close_fds) {
+}  // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const Redirect& redirect,
+                    const std::vector<std::string>* env) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (in_fd >= 0) posix_spawn_file_actions_adddup2(&actions, in_fd, STDIN_FILENO);
-  if (out_fd >= 0) posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-  if (err_fd >= 0) posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  for (int fd : close_fds) posix_spawn_file_actions_addclose(&actions, fd);
+  if (redirect.in >= 0) posix_spawn_file_actions_adddup2(&actions, redirect.in, STDIN_FILENO);
+  if (redirect.out >= 0) posix_spawn_file_actions_adddup2(&actions, redirect.out, STDOUT_FILENO);
+  if (redirect.err >= 0) posix_spawn_file_actions_adddup2(&actions, redirect.err, STDERR_FILENO);
+  for (int fd : redirect.close_in_child) posix_spawn_file_actions_addclose(&actions, fd);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env_pointers;
+  if (env != nullptr) {
+    for (const std::string& e : *env) env_pointers.push_back(const_cast<char*>(e.c_str()));
+    env_pointers.push_back(nullptr);
+  }
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env ? env_pointers.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;
 }
 
-Outcome outcome_of(int status) {
+Outcome wait_process(pid_t pid) {
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) throw std::runtime_error("wait4 failed for pid " + std::to_string(pid));
+  }
   Outcome o;
   if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  o.max_rss_kb = usage.ru_maxrss;
   return o;
 }
 
-}  // namespace
-
 Outcome run_process(const std::vector<std::string>& argv, const std::string& input) {
   Pipe in, out, err;
-  const pid_t pid = spawn(argv, in.fds[0], out.fds[1], err.fds[1],
-                          {in.fds[1], out.fds[0], err.fds[0]});
+  const pid_t pid = spawn_process(argv, {.in = in.fds[0], .out = out.fds[1], .err = err.fds[1],
+                                         .close_in_child = {in.fds[1], out.fds[0], err.fds[0]}});
   close(in.fds[0]);
   close(out.fds[1]);
   close(err.fds[1]);
@@ -91,9 +104,7 @@ Outcome run_process(const std::vector<std::string>& argv, const std::string& inp
       }
     }
   }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Outcome o = outcome_of(status);
+  Outcome o = wait_process(pid);
   o.out = std::move(out_data);
   o.err = std::move(err_data);
   return o;
@@ -102,7 +113,7 @@ Outcome run_process(const std::vector<std::string>& argv, const std::string& inp
 Child start_process(const std::vector<std::string>& argv) {
   Pipe out;
   Child child;
-  child.pid = spawn(argv, -1, out.fds[1], -1, {out.fds[0]});
+  child.pid = spawn_process(argv, {.out = out.fds[1], .close_in_child = {out.fds[0]}});
   close(out.fds[1]);
   child.out_fd = out.fds[0];
   return child;
@@ -124,9 +135,7 @@ std::string read_line(const Child& child) {
 Outcome finish_process(Child child) {
   std::string data = drain(child.out_fd);
   close(child.out_fd);
-  int status = 0;
-  waitpid(child.pid, &status, 0);
-  Outcome o = outcome_of(status);
+  Outcome o = wait_process(child.pid);
   o.out = std::move(data);
   return o;
 }

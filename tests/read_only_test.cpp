@@ -16,6 +16,7 @@
 #include <runjournal/journal.hpp>
 
 #include "process.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;

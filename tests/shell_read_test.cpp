@@ -32,10 +32,12 @@
 
 #include <runjournal/journal.hpp>
 
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using runjournal::Journal;
 using runjournal::test::TempDir;
+using runjournal::test::wal_size;
 
 namespace {
 
@@ -202,12 +204,6 @@ std::filesystem::path small_journal(const TempDir& dir) {
   journal.create_run({.session_id = "s", .run_id = "r"});
   journal.append("r", "step", {{"i", 0}});
   return path;
-}
-
-std::uintmax_t wal_size(const std::filesystem::path& db) {
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(db.string() + "-wal", ec);
-  return ec ? 0 : size;
 }
 
 }  // namespace

@@ -22,21 +22,17 @@
 
 #include "process.hpp"
 #include "reliability_support.hpp"
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 using runjournal::Journal;
 using runjournal::test::Acked;
 using runjournal::test::TempDir;
+using runjournal::test::wal_size;
 
 namespace {
 
 constexpr std::uintmax_t kJournalSizeLimit = 64u * 1024 * 1024;  // src/connection.cpp
-
-std::uintmax_t wal_size(const std::filesystem::path& db) {
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(db.string() + "-wal", ec);
-  return ec ? 0 : size;
-}
 
 }  // namespace
 

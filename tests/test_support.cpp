@@ -8,8 +8,6 @@
 
 #include <unistd.h>
 
-#include <SQLiteCpp/Database.h>
-
 namespace runjournal::test {
 
 TempDir::TempDir() {
@@ -57,26 +55,43 @@ std::string message_of(const std::function<void()>& fn) {
   return "(no error)";
 }
 
+std::optional<std::size_t> batch_index_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.batch_index();
+  }
+  return std::nullopt;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 Options clocked() {
   Options options;
   options.clock = StepClock{};
   return options;
 }
 
-void raw_exec(const std::filesystem::path& path, const std::string& sql) {
-  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
-  db.exec(sql);
-}
-
-std::int64_t raw_int(const std::filesystem::path& path, const std::string& sql) {
-  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
-  return db.execAndGet(sql).getInt64();
-}
-
-Files files_of(const std::filesystem::path& path) { return {read_file(path), read_file(path.string() + "-wal")}; }
-
 std::vector<Run> all_runs(const Journal& j) { return j.runs({}, Page{.limit = SIZE_MAX}); }
 std::vector<Event> all_events(const Journal& j) { return j.events_after(0, SIZE_MAX); }
 State state_of(const Journal& j) { return {all_runs(j), all_events(j)}; }
+
+std::vector<std::string> ids_of(const std::vector<Run>& runs) {
+  std::vector<std::string> ids;
+  for (const Run& r : runs) ids.push_back(r.run_id);
+  return ids;
+}
+
+std::vector<std::int64_t> positions_of(const std::vector<Event>& events) {
+  std::vector<std::int64_t> out;
+  for (const Event& e : events) out.push_back(e.position);
+  return out;
+}
+
+std::vector<std::int64_t> iota(std::int64_t first, std::int64_t last) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = first; i <= last; ++i) out.push_back(i);
+  return out;
+}
 
 }  // namespace runjournal::test

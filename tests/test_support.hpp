@@ -1,8 +1,11 @@
-// test_support.hpp — helpers shared by the suites: temporary directories,
-// files, errors, clocks, raw access to a journal's file, and doctest's
-// printing of the library's types.
+// test_support.hpp — helpers shared by the suites, backend-free: temporary
+// directories and files, errors, clocks, what a reader can see of a journal
+// through the public API, and doctest's printing of the library's types.
+// Nothing here touches a journal's storage directly (sqlite_file.hpp does),
+// so the conformance suite (tests/conformance) uses it for every backend.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -43,6 +46,11 @@ void write_file(const std::filesystem::path& path, const std::string& content);
 std::optional<ErrorCode> code_of(const std::function<void()>& fn);
 // The message of the runjournal::Error `fn` throws; "(no error)" when none.
 std::string message_of(const std::function<void()>& fn);
+// The batch_index() of the runjournal::Error `fn` throws; nullopt when it
+// returns or the error names no event.
+std::optional<std::size_t> batch_index_of(const std::function<void()>& fn);
+
+bool contains(const std::string& text, const std::string& part);
 
 // A clock for tests: starts at `start` and advances by 1 ms per call.
 struct StepClock {
@@ -53,21 +61,6 @@ struct StepClock {
 // Options with a fresh StepClock.
 Options clocked();
 
-// Runs SQL on the journal's file through a raw read-write connection
-// (tampering, or what another program would do).
-void raw_exec(const std::filesystem::path& path, const std::string& sql);
-// The integer the SQL returns, through a raw read-only connection.
-std::int64_t raw_int(const std::filesystem::path& path, const std::string& sql);
-
-// The bytes of the main file and the WAL: a write that must change nothing
-// leaves both as they were. (No StringMaker: a failure should not print a
-// megabyte.)
-struct Files {
-  std::string main, wal;
-  bool operator==(const Files&) const = default;
-};
-Files files_of(const std::filesystem::path& path);
-
 // Everything a reader can see of a journal.
 std::vector<Run> all_runs(const Journal& j);
 std::vector<Event> all_events(const Journal& j);
@@ -77,6 +70,12 @@ struct State {
   bool operator==(const State&) const = default;
 };
 State state_of(const Journal& j);
+
+// Columns of a listing, for comparing with what a test expects.
+std::vector<std::string> ids_of(const std::vector<Run>& runs);
+std::vector<std::int64_t> positions_of(const std::vector<Event>& events);
+// first, first + 1, …, last.
+std::vector<std::int64_t> iota(std::int64_t first, std::int64_t last);
 
 }  // namespace runjournal::test
 
@@ -90,6 +89,14 @@ struct StringMaker<std::optional<runjournal::ErrorCode>> {
   static String convert(const std::optional<runjournal::ErrorCode>& code) {
     return code ? std::string(runjournal::to_string(*code)).c_str() : "(no error)";
   }
+};
+template <typename T>
+struct StringMaker<std::optional<T>> {
+  static String convert(const std::optional<T>& value) { return value ? toString(*value) : String("nullopt"); }
+};
+template <>
+struct StringMaker<std::nullopt_t> {
+  static String convert(std::nullopt_t) { return "nullopt"; }
 };
 template <>
 struct StringMaker<runjournal::RunStatus> {

@@ -11,19 +11,16 @@
 
 #include <runjournal/journal.hpp>
 
+#include "sqlite_file.hpp"
 #include "test_support.hpp"
 
 namespace {
-
-std::string snapshot(const std::filesystem::path& path) {
-  return runjournal::test::read_file(path) + "\n--wal--\n" + runjournal::test::read_file(path.string() + "-wal");
-}
 
 struct State {
   runjournal::test::TempDir dir;
   std::filesystem::path path = dir.file("sql.db");
   std::optional<runjournal::Journal> journal;
-  std::string bytes;  // the file and its WAL as they were after setup
+  runjournal::test::Files bytes;  // the file and its WAL as they were after setup
 
   State() {
     {
@@ -35,7 +32,7 @@ struct State {
     }
     journal.emplace(runjournal::Journal::open(path));
     (void)journal->sql("SELECT count(*) FROM events");
-    bytes = snapshot(path);
+    bytes = runjournal::test::files_of(path);
   }
 };
 
@@ -54,6 +51,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const runjournal::Error&) {
     // Refused or failed: typed, fine.
   }
-  if (snapshot(s.path) != s.bytes) std::abort();  // the query changed the database
+  if (runjournal::test::files_of(s.path) != s.bytes) std::abort();  // the query changed the database
   return 0;
 }
