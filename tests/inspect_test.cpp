@@ -1,23 +1,20 @@
 // inspect_test: read-only SQL, the views and the docs/sql.md cookbook,
-// statistics, records out and in, retention, and following the journal —
-// through the public API (journal.hpp, inspect.hpp).
+// statistics and the space retention gives back — what the SQLite backend
+// offers beyond the journal's own API (journal.hpp, inspect.hpp). Records
+// out and in, prune and follow are conformance tests (tests/conformance).
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cstdio>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <regex>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <runjournal/journal.hpp>
 #include <runjournal/json.hpp>
 
+#include "conformance/histories.hpp"
 #include "sqlite_file.hpp"
 #include "test_support.hpp"
 
@@ -25,37 +22,13 @@ namespace {
 
 using nlohmann::json;
 using runjournal::ErrorCode;
-using runjournal::Event;
 using runjournal::Journal;
-using runjournal::Run;
 using runjournal::SqlValue;
+using runjournal::test::known_journal;
 using runjournal::test::TempDir;
 
-constexpr std::int64_t kStart = 1'700'000'000'000;  // 2023-11-14T22:13:20.000Z
-
-runjournal::Options test_options() {
-  runjournal::Options options;
-  options.clock = runjournal::test::StepClock{kStart};
-  return options;
-}
-
-// The journal docs/sql.md describes: run-a completed (5 events), run-b
-// failed (3), run-c executing (3); positions 1-5, 6-8, 9-11.
-Journal known_journal(const std::filesystem::path& path) {
-  Journal j = Journal::open(path, test_options());
-  j.create_run({.session_id = "s1", .prompt = "find it", .run_id = "run-a"});
-  j.append("run-a", "run_started");
-  j.append("run-a", "tool_called", {{"tool_name", "search"}, {"args", {{"q", "sqlite"}}}});
-  j.append("run-a", "tool_called", {{"tool_name", "read_file"}});
-  j.append("run-a", "run_completed", {{"result_text", "done"}});
-  j.create_run({.session_id = "s1", .prompt = "fail", .run_id = "run-b"});
-  j.append("run-b", "tool_called", {{"tool_name", "search"}});
-  j.append("run-b", "run_failed", {{"error", "boom"}});
-  j.create_run({.session_id = "s2", .prompt = "still going", .run_id = "run-c"});
-  j.append("run-c", "run_started");
-  j.append("run-c", "tool_called", {{"tool_name", "search"}});
-  return j;
-}
+// known_journal's first time, and a fresh StepClock's: 2023-11-14T22:13:20.000Z.
+constexpr std::int64_t kStart = runjournal::test::StepClock{}.next;
 
 // Unix ms as the views show them: 2023-11-14T22:13:20.000Z.
 std::string iso(std::int64_t ms) {
@@ -80,20 +53,6 @@ ErrorCode sql_error(const Journal& j, const std::string& query) {
   }
   FAIL("query was not refused: " << query);
   return ErrorCode::Io;
-}
-
-// A run and its events with the importing journal's positions taken out.
-json without_positions(const Run& run, const std::vector<Event>& events) {
-  json r = runjournal::to_json(run);
-  r.erase("first_position");
-  r.erase("last_position");
-  json es = json::array();
-  for (const Event& e : events) {
-    json x = runjournal::to_json(e);
-    x.erase("position");
-    es.push_back(x);
-  }
-  return {{"run", r}, {"events", es}};
 }
 
 }  // namespace
@@ -280,133 +239,9 @@ TEST_CASE("stats reports the known journal's figures") {
   CHECK(s.sqlite_version == std::string(runjournal::sqlite_version()));
 }
 
-TEST_CASE("export then import into an empty journal gives every run and event back, unicode and nested JSON included") {
-  TempDir dir;
-  Journal a = known_journal(dir.file("a.db"));
-  a.create_run({.session_id = "s-ü", .prompt = "naïve 日本語 🚀 \"quoted\"\n", .run_id = "run-ü",
-                .inputs = json{{"deep", {{"list", {1, 2.5, "three", nullptr, json::object()}}}}},
-                .metadata = json{{"tags", {"a", "b"}}}});
-  a.append("run-ü", "tool_called", {{"text", "tab\there \\ back \u00e9"}, {"nested", {{"a", {{"b", {{"c", 1}}}}}}}},
-           {.idempotency_key = "k-1"});
-  a.append("run-ü", "run_completed", {{"outputs", {{"answer", "42 ✓"}}}});
-  std::stringstream file;
-  a.records([&](const runjournal::RunRecord& r) { file << runjournal::record_to_line(r) << '\n'; });
-
-  Journal b = Journal::open(dir.file("b.db"));
-  const runjournal::ImportReport report = b.import_records(file);
-  CHECK(report.runs_imported == 4);
-  CHECK(report.events_imported == 14);
-  for (const Run& run : a.runs()) {
-    INFO("run " << run.run_id);
-    const std::optional<Run> copy = b.run(run.run_id);
-    REQUIRE(copy);
-    CHECK(without_positions(*copy, b.events(run.run_id)) == without_positions(run, a.events(run.run_id)));
-  }
-  CHECK(b.runs().size() == 4);
-  CHECK(b.verify().ok());
-}
-
-TEST_CASE("an import with a seq gap is refused, named by its line, and writes nothing") {
-  TempDir dir;
-  Journal a = known_journal(dir.file("a.db"));
-  std::string good, bad;
-  a.records([&](const runjournal::RunRecord& r) {
-    good += runjournal::record_to_line(r) + "\n";
-    runjournal::RunRecord gap = r;
-    if (gap.run.run_id == "run-b") gap.events.erase(gap.events.begin() + 1);  // seq 1, 3
-    bad += runjournal::record_to_line(gap) + "\n";
-  });
-  Journal b = Journal::open(dir.file("b.db"));
-  std::istringstream in(bad);
-  try {
-    b.import_records(in);
-    FAIL("a gap was accepted");
-  } catch (const runjournal::Error& e) {
-    CHECK(e.code() == ErrorCode::InvalidArgument);
-    CHECK(std::string(e.what()).find("line 2") != std::string::npos);
-  }
-  CHECK(b.last_position() == 0);
-  CHECK(b.runs().empty());
-  // Not JSON, and a record missing its events, are refused the same way.
-  std::istringstream not_json(good + "{oops\n");
-  CHECK_THROWS_WITH_AS(b.import_records(not_json), doctest::Contains("line 4"), runjournal::Error);
-  std::istringstream no_events("{\"run\": {}}\n");
-  CHECK_THROWS_AS(b.import_records(no_events), runjournal::Error);
-  CHECK(b.last_position() == 0);
-}
-
-TEST_CASE("importing a run that exists skips it when identical and refuses it when different; never duplicates") {
-  TempDir dir;
-  Journal a = known_journal(dir.file("a.db"));
-  std::string lines;
-  a.records([&](const runjournal::RunRecord& r) { lines += runjournal::record_to_line(r) + "\n"; });
-  Journal b = Journal::open(dir.file("b.db"));
-  std::istringstream first(lines);
-  CHECK(b.import_records(first).runs_imported == 3);
-  std::istringstream again(lines);
-  const runjournal::ImportReport second = b.import_records(again);
-  CHECK(second.runs_imported == 0);
-  CHECK(second.runs_skipped == 3);
-  CHECK(b.last_position() == 11);
-
-  a.append("run-c", "tool_called", {{"tool_name", "more"}});
-  std::string changed;
-  a.records([&](const runjournal::RunRecord& r) { changed += runjournal::record_to_line(r) + "\n"; },
-            std::string("run-c"));
-  std::istringstream different(changed);
-  CHECK_THROWS_WITH_AS(b.import_records(different), doctest::Contains("line 1"), runjournal::Error);
-  std::istringstream twice(changed + changed);
-  try {
-    Journal c = Journal::open(dir.file("c.db"));
-    c.import_records(twice);
-    FAIL("a run twice in one file was accepted");
-  } catch (const runjournal::Error& e) {
-    CHECK(e.code() == ErrorCode::AlreadyExists);
-    CHECK(std::string(e.what()).find("line 2") != std::string::npos);
-  }
-  CHECK(b.events("run-c").size() == 3);
-}
-
-TEST_CASE("prune removes old finished runs, archives them, never touches live runs, and never reuses positions") {
-  TempDir dir;
-  Journal j = known_journal(dir.file("j.db"));  // finished in 2023
-  // A run that finished just now stays; so does the live run-c.
-  Journal now = Journal::open(dir.file("j.db"));
-  now.create_run({.session_id = "s4", .run_id = "run-new"});
-  now.append("run-new", "run_completed");
-  // The newest events are a finished old run's: removing them must not
-  // let their positions be handed out again.
-  j.create_run({.session_id = "s5", .run_id = "run-last"});
-  j.append("run-last", "run_cancelled");
-  const std::int64_t highest = j.last_position();
-
-  const runjournal::PruneReport report =
-      j.prune({.finished_before_ms = kStart + 1'000'000, .archive = dir.file("archive.jsonl"),
-               .runs_per_transaction = 1});
-  CHECK(report.runs == 3);  // run-a, run-b, run-last
-  CHECK(report.events == 10);
-  CHECK_FALSE(j.run("run-a"));
-  CHECK_FALSE(j.run("run-last"));
-  CHECK(j.events("run-a").empty());
-  REQUIRE(j.run("run-c"));
-  CHECK(j.events("run-c").size() == 3);
-  CHECK(j.run("run-new"));
-  CHECK(j.verify().ok());
-
-  const Event next = j.append("run-c", "tool_called");
-  CHECK(next.position == highest + 1);
-  CHECK(j.stats().assigned_position == highest + 1);
-
-  // The archive holds exactly the removed runs and imports back.
-  std::ifstream archive(dir.file("archive.jsonl"));
-  Journal restored = Journal::open(dir.file("restored.db"));
-  CHECK(restored.import_records(archive).runs_imported == 3);
-  CHECK(restored.events("run-a").size() == 5);
-}
-
 TEST_CASE("prune gives freed pages back to the file system") {
   TempDir dir;
-  Journal j = Journal::open(dir.file("j.db"), test_options());
+  Journal j = Journal::open(dir.file("j.db"), runjournal::test::clocked());
   const std::string big(4000, 'x');
   for (int i = 0; i < 50; ++i) {
     const std::string id = "run-" + std::to_string(i);
@@ -435,36 +270,4 @@ TEST_CASE("parse_cutoff reads ISO-8601 times and ages, and refuses anything else
     INFO("cut-off: " << bad);
     CHECK_THROWS_AS(runjournal::parse_cutoff(bad, now), runjournal::Error);
   }
-}
-
-TEST_CASE("follow delivers what another connection commits, in order, as it lands") {
-  TempDir dir;
-  Journal j = known_journal(dir.file("j.db"));
-  std::vector<std::int64_t> seen;
-  std::mutex mu;
-  std::atomic<bool> stop{false};
-  std::thread follower([&] {
-    Journal reader = Journal::open(dir.file("j.db"));
-    reader.follow(
-        9,
-        [&](const Event& e) {
-          std::lock_guard lock(mu);
-          seen.push_back(e.position);
-          return true;
-        },
-        [&] { return !stop.load(); }, std::chrono::milliseconds(5));
-  });
-  for (int i = 0; i < 200; ++i) j.append("run-c", "tool_called", {{"i", i}});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  for (;;) {
-    {
-      std::lock_guard lock(mu);
-      if (seen.size() >= 202 || std::chrono::steady_clock::now() > deadline) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  stop = true;
-  follower.join();
-  REQUIRE(seen.size() == 202);
-  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<std::int64_t>(10 + i));
 }

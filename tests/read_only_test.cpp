@@ -3,7 +3,8 @@
 // an older runjournal that nobody migrated, one from a newer runjournal, one
 // in a folder or file this process may not write — and refuses every write
 // call with ReadOnly. An older runjournal never rewrites what a newer one
-// derived: it reads the journal and refuses to write it.
+// derived: it reads the journal and refuses to write it. (That every write
+// call is refused is a conformance test: tests/conformance/refusals_test.cpp.)
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include <runjournal/journal.hpp>
 
+#include "conformance/histories.hpp"
 #include "process.hpp"
 #include "sqlite_file.hpp"
 #include "test_support.hpp"
@@ -30,23 +32,13 @@ using runjournal::test::files_of;
 using runjournal::test::message_of;
 using runjournal::test::raw_exec;
 using runjournal::test::raw_int;
+using runjournal::test::small_journal;
 using runjournal::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 const Options kReadOnly{.read_only = true};
-
-// Two runs, one finished, one with a checkpoint; closed (its WAL stays
-// beside it: no connection checkpoints at close).
-void small_journal(const fs::path& path) {
-  Journal j = Journal::open(path);
-  j.create_run({.session_id = "s", .prompt = "first", .run_id = "a", .agent_spec_digest = "spec-1"});
-  j.append("a", "tool_called", {{"tool_name", "search"}});
-  j.append("a", "run_completed", {{"result_text", "done"}, {"final_state_digest", "state-1"}});
-  j.create_run({.session_id = "s", .prompt = "second", .run_id = "b"});
-  j.save_checkpoint("b", "cp-1", {{"step", 1}});
-}
 
 std::int64_t latest_schema(const fs::path& path) { return raw_int(path, "PRAGMA user_version"); }
 
@@ -74,40 +66,6 @@ TEST_CASE("a read-only journal reads everything and writes not a byte") {
   j.records([&](const runjournal::RunRecord&) { ++records; });
   CHECK(records == 2);
   (void)j.recover();
-  CHECK(files_of(path) == before);
-}
-
-TEST_CASE("every write call on a read-only journal is ReadOnly and writes nothing") {
-  TempDir dir;
-  const fs::path path = dir.file("j.db");
-  small_journal(path);
-  const Files before = files_of(path);
-  Journal j = Journal::open(path, kReadOnly);
-  std::istringstream empty_import;
-  const std::vector<std::pair<const char*, std::function<void()>>> writes = {
-      {"create_run", [&] { j.create_run({.session_id = "s", .run_id = "c"}); }},
-      {"append", [&] { j.append("b", "tool_called"); }},
-      {"append_batch", [&] { j.append_batch({{.run_id = "b", .kind = "tool_called"}}); }},
-      {"append_batch_chunked", [&] { j.append_batch_chunked([](auto&) { return false; }); }},
-      {"append_async", [&] { (void)j.append_async("b", "tool_called"); }},
-      {"append_batch_async", [&] { (void)j.append_batch_async({{.run_id = "b", .kind = "tool_called"}}); }},
-      {"rebuild", [&] { j.rebuild(); }},
-      {"import_records", [&] { j.import_records(empty_import); }},
-      {"prune", [&] { j.prune({.finished_before_ms = INT64_MAX}); }},
-      {"resume_run", [&] { j.resume_run("b"); }},
-      {"interrupt_run", [&] { j.interrupt_run("b", "why"); }},
-      {"cancel_if_live", [&] { j.cancel_if_live("b"); }},
-      {"finish", [&] { j.finish("b", {}); }},
-      {"reserve", [&] { j.reserve({.session_id = "t"}); }},
-      {"save_checkpoint", [&] { j.save_checkpoint("b", "cp-2", {}); }},
-      {"delete_checkpoint", [&] { j.delete_checkpoint("b", "cp-1"); }},
-      {"heartbeat", [&] { j.heartbeat(); }},
-  };
-  for (const auto& [what, call] : writes) {
-    const std::string what_name(what);  // INFO's lambda cannot capture a binding on clang 14
-    INFO(what_name);
-    CHECK(code_of(call) == ErrorCode::ReadOnly);
-  }
   CHECK(files_of(path) == before);
 }
 

@@ -1,6 +1,8 @@
-// recovery_test: drivers, recover(), resume and give up, heartbeat leases
-// (docs/recovery.md). Crashes are real: a child process is killed with
-// SIGKILL while it drives a run.
+// recovery_test: what recovery does beneath the API (docs/recovery.md) —
+// a real crash (a child process killed with SIGKILL while it drives a run),
+// heartbeat leases in driver_leases, the driver record in run_created, and
+// the backend-free judgement of a driver. Recovery through the public API
+// alone (recover, resume, give up) is in tests/conformance/recovery_test.cpp.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -18,6 +20,7 @@
 
 #include <runjournal/journal.hpp>
 
+#include "conformance/histories.hpp"
 #include "driver.hpp"
 #include "process.hpp"
 #include "process_identity.hpp"
@@ -25,34 +28,14 @@
 
 using nlohmann::json;
 using runjournal::Driver;
-using runjournal::ErrorCode;
 using runjournal::Journal;
 using runjournal::RecoveredRun;
 using runjournal::RunStatus;
-using runjournal::test::code_of;
+using runjournal::test::find;
+using runjournal::test::open_driven_by;
 using runjournal::test::TempDir;
 
 namespace {
-
-const RecoveredRun* find(const std::vector<RecoveredRun>& found, const std::string& run_id) {
-  for (const RecoveredRun& r : found) {
-    if (r.run.run_id == run_id) return &r;
-  }
-  return nullptr;
-}
-
-Journal open_driven_by(const std::filesystem::path& path, const Driver& driver) {
-  runjournal::Options options;
-  options.driver = driver;
-  return Journal::open(path, options);
-}
-
-// This process, but started at another time: what a reused pid looks like.
-Driver reused_pid_driver() {
-  Driver d = runjournal::this_process_driver();
-  d.start_time += 1;
-  return d;
-}
 
 void put_lease(const std::filesystem::path& path, const std::string& host, const std::string& boot_id,
                std::int64_t expires_at_ms) {
@@ -104,32 +87,6 @@ TEST_CASE("a run whose driver is killed with SIGKILL is listed with its checkpoi
   CHECK(journal.run("r1").value() == driven);
 }
 
-TEST_CASE("a run of this live process is not listed; a reused pid with another start time counts as gone") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal live = Journal::open(path);
-  live.create_run({.session_id = "s", .run_id = "mine"});
-  Journal reused = open_driven_by(path, reused_pid_driver());
-  reused.create_run({.session_id = "s", .run_id = "reused"});
-  const std::vector<RecoveredRun> found = live.recover();
-  CHECK(find(found, "mine") == nullptr);
-  const RecoveredRun* r = find(found, "reused");
-  REQUIRE(r != nullptr);
-  CHECK(r->run.driver->pid == ::getpid());
-  CHECK(r->why.find("another process") != std::string::npos);
-}
-
-TEST_CASE("a driver recorded under another boot of this host counts as gone (the machine rebooted)") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Driver before_reboot = runjournal::this_process_driver();
-  before_reboot.boot_id = "an-earlier-boot";
-  open_driven_by(path, before_reboot).create_run({.session_id = "s", .run_id = "r"});
-  const std::vector<RecoveredRun> found = Journal::open(path).recover();
-  REQUIRE(find(found, "r") != nullptr);
-  CHECK(find(found, "r")->why.find("rebooted") != std::string::npos);
-}
-
 TEST_CASE("a run driven from another host lives exactly while that host's lease is fresh") {
   TempDir dir;
   const auto path = dir.file("j.db");
@@ -171,16 +128,6 @@ TEST_CASE("writes and heartbeat() keep this host's lease fresh") {
   CHECK(*expiry() > first);
 }
 
-TEST_CASE("a run with no recorded driver counts as gone") {
-  TempDir dir;
-  Journal journal = Journal::open(dir.file("j.db"));
-  journal.append("r", "run_created", {{"session_id", "s"}, {"driver", nullptr}});
-  CHECK_FALSE(journal.run("r")->driver.has_value());
-  const std::vector<RecoveredRun> found = journal.recover();
-  REQUIRE(find(found, "r") != nullptr);
-  CHECK(find(found, "r")->why == "no driver recorded");
-}
-
 TEST_CASE("run_created without a driver gets this journal's; one with its own keeps it") {
   TempDir dir;
   Journal journal = Journal::open(dir.file("j.db"));
@@ -191,106 +138,6 @@ TEST_CASE("run_created without a driver gets this journal's; one with its own ke
   const Driver other{"h", 7, 8, "b"};
   journal.append("b", "run_created", {{"session_id", "s"}, {"driver", runjournal::detail::driver_to_payload(other)}});
   CHECK(journal.run("b")->driver == other);
-}
-
-TEST_CASE("finished runs are never listed; interrupted ones only when asked") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal gone = open_driven_by(path, reused_pid_driver());
-  for (const char* id : {"done", "failed", "cancelled", "paused", "cut"}) gone.create_run({.session_id = id, .run_id = id});
-  gone.append("done", "run_completed");
-  gone.append("failed", "run_failed", {{"error", "x"}});
-  gone.append("cancelled", "run_cancelled");
-  gone.append("paused", "run_interrupted", {{"reason", "host stopped"}});
-  const std::vector<RecoveredRun> found = gone.recover();
-  REQUIRE(found.size() == 1);
-  CHECK(found[0].run.run_id == "cut");
-  const std::vector<RecoveredRun> all = gone.recover({.include_interrupted = true});
-  REQUIRE(all.size() == 2);
-  CHECK(all[0].run.run_id == "paused");  // creation order
-  CHECK(all[1].run.run_id == "cut");
-}
-
-TEST_CASE("giving up a cut-off run writes run_interrupted, and verify still passes") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  open_driven_by(path, reused_pid_driver()).create_run({.session_id = "s", .run_id = "r"});
-  Journal journal = Journal::open(path);
-  const RecoveredRun listed = journal.recover().at(0);
-  const runjournal::Run after =
-      journal.interrupt_run("r", "driver gone", {.expected_seq = listed.run.last_seq});
-  CHECK(after.status == RunStatus::Interrupted);
-  CHECK(after.status_reason == "driver gone");
-  CHECK(journal.events("r").back().kind == "run_interrupted");
-  CHECK(journal.recover().empty());
-  CHECK(journal.recover({.include_interrupted = true}).size() == 1);
-  CHECK(journal.verify().ok());
-  // A stale listing is caught, not acted on.
-  CHECK(code_of([&] { journal.interrupt_run("r", "again", {.expected_seq = listed.run.last_seq}); }) ==
-        ErrorCode::Conflict);
-  journal.append("r", "run_failed", {{"error", "given up"}});
-  CHECK(code_of([&] { journal.interrupt_run("r", "late"); }) == ErrorCode::InvalidArgument);
-  CHECK(code_of([&] { journal.interrupt_run("nope", "x"); }) == ErrorCode::NotFound);
-}
-
-TEST_CASE("run_resumed brings an interrupted run back to executing under the new driver") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal old_host = open_driven_by(path, reused_pid_driver());
-  old_host.create_run({.session_id = "s", .run_id = "r"});
-  old_host.append("r", "run_started");
-  old_host.save_checkpoint("r", "cp-3", {{"next_step", 4}});
-  Journal journal = Journal::open(path);
-  journal.interrupt_run("r", "driver gone");
-  const runjournal::Run resumed = journal.resume_run("r", {{"from_checkpoint", "cp-3"}});
-  CHECK(resumed.status == RunStatus::Executing);
-  CHECK(resumed.driver == runjournal::this_process_driver());
-  CHECK(resumed.checkpoint_id == "cp-3");  // resuming keeps the checkpoint it resumes from
-  CHECK(journal.events("r").back().payload["from_checkpoint"] == "cp-3");
-  CHECK(journal.recover({.include_interrupted = true}).empty());  // its driver is this live process
-  CHECK(journal.verify().ok());
-  // Replay reproduces the driver change.
-  journal.rebuild();
-  CHECK(journal.run("r").value() == resumed);
-}
-
-TEST_CASE("resuming a cut-off executing run keeps it executing, under the new driver") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal old_host = open_driven_by(path, reused_pid_driver());
-  old_host.create_run({.session_id = "s", .run_id = "r"});
-  old_host.append("r", "tool_called");
-  Journal journal = Journal::open(path);
-  const runjournal::Run resumed = journal.resume_run("r");
-  CHECK(resumed.status == RunStatus::Executing);
-  CHECK(resumed.driver == runjournal::this_process_driver());
-}
-
-TEST_CASE("resume refuses a run whose driver is alive, a finished run and an unknown one") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  // Our parent process (the test runner) is alive and is not us.
-  const std::optional<Driver> parent = runjournal::process_driver(::getppid());
-  REQUIRE(parent.has_value());
-  open_driven_by(path, *parent).create_run({.session_id = "s", .run_id = "alive"});
-  Journal journal = Journal::open(path);
-  const std::int64_t position = journal.last_position();
-  CHECK(code_of([&] { journal.resume_run("alive"); }) == ErrorCode::AlreadyRunning);
-  CHECK(journal.last_position() == position);
-  journal.create_run({.session_id = "t", .run_id = "done"});
-  journal.append("done", "run_completed");
-  CHECK(code_of([&] { journal.resume_run("done"); }) == ErrorCode::InvalidArgument);
-  CHECK(code_of([&] { journal.resume_run("nope"); }) == ErrorCode::NotFound);
-}
-
-TEST_CASE("two processes resuming one run: the second decision is a Conflict, not a second resume") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  open_driven_by(path, reused_pid_driver()).create_run({.session_id = "s", .run_id = "r"});
-  Journal journal = Journal::open(path);
-  const std::int64_t seen = journal.run("r")->last_seq;
-  journal.resume_run("r");
-  CHECK(code_of([&] { journal.resume_run("r", json::object(), {.expected_seq = seen}); }) == ErrorCode::Conflict);
 }
 
 TEST_CASE("the driver object is read leniently: a malformed one is no driver") {

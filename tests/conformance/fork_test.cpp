@@ -1,35 +1,32 @@
-// fork_test: Journal::fork and fork_at_checkpoint. A fork's events 1 … SEQ
-// are the source's (kinds, payloads, times, keys), so its state is the
-// source's after SEQ; it records its lineage, is driven by whoever forked
-// it, survives rebuild and verify, and bad forks write nothing.
-#include <doctest/doctest.h>
-
-#include <atomic>
-#include <sstream>
+// fork_test (conformance): Journal::fork and fork_at_checkpoint. A fork's
+// events 1 … SEQ are the source's (kinds, payloads, times, keys), so its
+// state is the source's after SEQ; it records its lineage, is driven by
+// whoever forked it, survives rebuild and verify, and bad forks store nothing.
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <runjournal/journal.hpp>
 
-#include "sqlite_file.hpp"
-#include "test_support.hpp"
+#include "backend_fixture.hpp"
 
 using nlohmann::json;
 using runjournal::Driver;
 using runjournal::ErrorCode;
 using runjournal::Event;
 using runjournal::Journal;
+using runjournal::Options;
 using runjournal::Run;
 using runjournal::RunStatus;
-using runjournal::Options;
+using runjournal::conformance::Stored;
 using runjournal::test::clocked;
 using runjournal::test::code_of;
-using runjournal::test::Files;
-using runjournal::test::files_of;
-using runjournal::test::TempDir;
+using runjournal::conformance::make_target;
+using runjournal::conformance::Target;
 
 namespace {
 
@@ -54,8 +51,8 @@ Options with_driver(Driver driver) {
 }  // namespace
 
 TEST_CASE("a fork's events are the source's up to SEQ, and its state is the source's after SEQ") {
-  TempDir dir;
-  Journal j = Journal::open(dir.file("j.db"), clocked());
+  const Target target = make_target("j");
+  Journal j = Journal::open(target.location, clocked());
   history(j);
   const std::vector<Event> source = j.events("src");
   const Run as_of_seq_4 = j.runs_as_of(source[3].position).front();
@@ -97,13 +94,12 @@ TEST_CASE("a fork's events are the source's up to SEQ, and its state is the sour
 }
 
 TEST_CASE("a fork is driven by whoever forked it, not by the source's resumers") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
+  const Target target = make_target("j");
   const Driver forker{"forker-host", 4242, 9, "boot-f"};
-  Journal source = Journal::open(path, clocked());
+  Journal source = Journal::open(target.location, clocked());
   history(source);
   CHECK(source.run("src")->driver->host == "other");  // the run_resumed's
-  Journal j = Journal::open(path, with_driver(forker));
+  Journal j = Journal::open(target.location, with_driver(forker));
   // Past the copied run_resumed at seq 6, but before the completion.
   const Run fork = j.fork("src", 6, {.run_id = "fork"});
   CHECK(fork.driver == forker);
@@ -114,8 +110,8 @@ TEST_CASE("a fork is driven by whoever forked it, not by the source's resumers")
 }
 
 TEST_CASE("fork_at_checkpoint copies up to the event that saved the checkpoint") {
-  TempDir dir;
-  Journal j = Journal::open(dir.file("j.db"), clocked());
+  const Target target = make_target("j");
+  Journal j = Journal::open(target.location, clocked());
   history(j);
   const Run fork = j.fork_at_checkpoint("src", "cp-1", {.run_id = "from-cp", .session_id = "retry"});
   CHECK(fork.forked_from_seq == 4);
@@ -125,8 +121,9 @@ TEST_CASE("fork_at_checkpoint copies up to the event that saved the checkpoint")
 }
 
 TEST_CASE("lineage survives rebuild, verify, export and import") {
-  TempDir dir;
-  Journal j = Journal::open(dir.file("j.db"), clocked());
+  const Target j_target = make_target("j");
+  const Target other_target = make_target("other");
+  Journal j = Journal::open(j_target.location, clocked());
   history(j);
   j.fork("src", 3, {.run_id = "fork"});
   const Run before = *j.run("fork");
@@ -135,7 +132,7 @@ TEST_CASE("lineage survives rebuild, verify, export and import") {
   CHECK(j.verify().ok());
   std::string lines;
   j.records([&](const runjournal::RunRecord& r) { lines += runjournal::record_to_line(r) + "\n"; });
-  Journal other = Journal::open(dir.file("other.db"), clocked());
+  Journal other = Journal::open(other_target.location, clocked());
   std::istringstream in(lines);
   other.import_records(in);
   CHECK(other.run("fork")->forked_from_run == "src");
@@ -144,28 +141,26 @@ TEST_CASE("lineage survives rebuild, verify, export and import") {
 }
 
 TEST_CASE("a bad fork is a typed error and writes nothing") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal j = Journal::open(path, clocked());
+  const Target target = make_target("j");
+  Journal j = Journal::open(target.location, clocked());
   history(j);
   j.create_run({.session_id = "s", .run_id = "taken"});
-  const Files before = files_of(path);
+  const Stored before = target.stored();
   CHECK(code_of([&] { j.fork("ghost", 1); }) == ErrorCode::NotFound);
   CHECK(code_of([&] { j.fork("src", 0); }) == ErrorCode::InvalidArgument);
   CHECK(code_of([&] { j.fork("src", 8); }) == ErrorCode::InvalidArgument);
   // At the completion (seq 7) the fork would be finished.
   CHECK(code_of([&] { j.fork("src", 7); }) == ErrorCode::InvalidArgument);
   CHECK(code_of([&] { j.fork("src", 2, {.run_id = "taken"}); }) == ErrorCode::AlreadyExists);
-  CHECK(files_of(path) == before);
-  CHECK(code_of([&] { Journal::open(path, {.read_only = true}).fork("src", 2); }) == ErrorCode::ReadOnly);
+  CHECK(target.stored() == before);
+  CHECK(code_of([&] { Journal::open(target.location, {.read_only = true}).fork("src", 2); }) == ErrorCode::ReadOnly);
 }
 
 TEST_CASE("a fork past the events another writer is still committing is refused") {
-  TempDir dir;
-  const auto path = dir.file("j.db");
-  Journal j = Journal::open(path, clocked());
+  const Target target = make_target("j");
+  Journal j = Journal::open(target.location, clocked());
   j.create_run({.session_id = "s", .run_id = "src"});
-  Journal other = Journal::open(path, clocked());  // before the batch holds the writer
+  Journal other = Journal::open(target.location, clocked());  // before the batch holds the writer
   // Another thread's batch is mid-way: its first chunk is written, not yet
   // committed, and it waits until the fork has been tried.
   std::mutex mu;
