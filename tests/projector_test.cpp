@@ -19,7 +19,7 @@
 #include <runjournal/error.hpp>
 #include <runjournal/run.hpp>
 
-#include "projector.hpp"
+#include "core/projector.hpp"
 
 namespace {
 

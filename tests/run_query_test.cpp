@@ -17,7 +17,7 @@
 
 #include <runjournal/journal.hpp>
 
-#include "run_store.hpp"
+#include "sqlite/run_store.hpp"
 #include "test_support.hpp"
 
 namespace {

@@ -30,7 +30,7 @@ using runjournal::test::TempDir;
 
 namespace {
 
-constexpr std::uintmax_t kJournalSizeLimit = 64u * 1024 * 1024;  // src/connection.cpp
+constexpr std::uintmax_t kJournalSizeLimit = 64u * 1024 * 1024;  // src/sqlite/connection.cpp
 
 std::uintmax_t wal_size(const std::filesystem::path& db) {
   std::error_code ec;
