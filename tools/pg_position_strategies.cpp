@@ -19,32 +19,34 @@ namespace {
 namespace pg = runjournal::pg;
 using Clock = std::chrono::steady_clock;
 
-// The run's row first: its lock orders appends within the run, and its
-// new last_seq is the event's seq. The position comes from the sequence.
-constexpr std::string_view kAppendBySequence =
-    "WITH r AS (UPDATE runs SET last_seq = last_seq + 1, event_count = event_count + 1, updated_at_ms = $2, "
-    "                           last_position = nextval('probe_position') "
-    "           WHERE run_id = $1 RETURNING run_id, last_seq, last_position) "
-    "INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) "
-    "SELECT r.last_position, r.run_id, r.last_seq, $2, 'tool_called', $3::jsonb FROM r "
-    "RETURNING position, seq";
-// The counter row is taken first (the run's SET needs its value), then the
-// run's row; every writer takes them in that order, so no deadlock.
-constexpr std::string_view kAppendByCounter =
+// The run's row first: its lock orders appends within the run, and its new
+// last_seq is the event's seq. Locks are taken in one order everywhere, run
+// rows and then the position (the counter row or a sequence), so writers
+// never deadlock, and a recovery that claims run rows with SKIP LOCKED
+// takes them in the same order (docs/postgresql.md).
+constexpr std::string_view kAdvanceRun =
+    "UPDATE runs SET last_seq = last_seq + 1, event_count = event_count + 1, updated_at_ms = $2 "
+    "WHERE run_id = $1 RETURNING last_seq";
+// Then the position, the event at it, and the run's last_position. The
+// run's row is read as this transaction left it.
+constexpr std::string_view kInsertByCounter =
     "WITH p AS (UPDATE journal_meta SET last_position = last_position + 1 WHERE singleton = 1 "
     "           RETURNING last_position), "
-    "     r AS (UPDATE runs SET last_seq = last_seq + 1, event_count = event_count + 1, updated_at_ms = $2, "
-    "                           last_position = (SELECT last_position FROM p) "
-    "           WHERE run_id = $1 RETURNING run_id, last_seq, last_position) "
-    "INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) "
-    "SELECT r.last_position, r.run_id, r.last_seq, $2, 'tool_called', $3::jsonb FROM r "
-    "RETURNING position, seq";
+    "     e AS (INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) "
+    "           SELECT p.last_position, r.run_id, r.last_seq, $2, 'tool_called', $3::jsonb "
+    "           FROM p, runs AS r WHERE r.run_id = $1 RETURNING position, run_id, seq) "
+    "UPDATE runs SET last_position = e.position FROM e WHERE runs.run_id = e.run_id RETURNING e.position, e.seq";
+constexpr std::string_view kInsertBySequence =
+    "WITH e AS (INSERT INTO events (position, run_id, seq, ts_ms, kind, payload) "
+    "           SELECT nextval('probe_position'), r.run_id, r.last_seq, $2, 'tool_called', $3::jsonb "
+    "           FROM runs AS r WHERE r.run_id = $1 RETURNING position, run_id, seq) "
+    "UPDATE runs SET last_position = e.position FROM e WHERE runs.run_id = e.run_id RETURNING e.position, e.seq";
 constexpr std::string_view kTableLock = "LOCK TABLE events IN EXCLUSIVE MODE";
 constexpr std::string_view kAdvisoryLock = "SELECT pg_advisory_xact_lock(1380602446, 1)";
 constexpr std::string_view kTail =
     "SELECT position, run_id, seq FROM events WHERE position > $1 ORDER BY position LIMIT 1000";
 
-std::string_view append_sql(Strategy s) { return s == Strategy::CounterRow ? kAppendByCounter : kAppendBySequence; }
+std::string_view insert_sql(Strategy s) { return s == Strategy::CounterRow ? kInsertByCounter : kInsertBySequence; }
 
 std::string_view lock_sql(Strategy s) {
   switch (s) {
@@ -98,7 +100,8 @@ std::vector<std::string> prepare(pg::Connection& c, int runs) {
 
 Appended append_in_transaction(pg::Connection& c, Strategy strategy, const std::string& run_id, std::int64_t ts_ms) {
   if (const std::string_view lock = lock_sql(strategy); !lock.empty()) c.exec(lock);
-  const pg::Result r = c.exec(append_sql(strategy), {run_id, ts_ms, "{\"tool_name\": \"search\"}"});
+  c.exec(kAdvanceRun, {run_id, ts_ms});
+  const pg::Result r = c.exec(insert_sql(strategy), {run_id, ts_ms, "{\"tool_name\": \"search\"}"});
   if (r.rows() != 1) throw std::runtime_error("no run " + run_id);
   return {r.int64(0, r.column("position")), r.int64(0, r.column("seq"))};
 }
@@ -169,10 +172,12 @@ ProbeReport run_probe(const std::string& schema_uri, const ProbeOptions& o) {
           const bool roll_back = o.rollback_every > 0 && (i + 1) % o.rollback_every == 0;
           const std::string& run = runs[static_cast<std::size_t>(w + i) % runs.size()];
           // BEGIN, the lock, the append and the end: one round trip.
+          const std::int64_t ts = now_ms();
           pg::Pipeline p(c);
           p.send("BEGIN", {});
           if (!lock.empty()) p.send(lock, {});
-          p.send(append_sql(o.strategy), {run, now_ms(), payload});
+          p.send(kAdvanceRun, {run, ts});
+          p.send(insert_sql(o.strategy), {run, ts, payload});
           p.send(roll_back ? "ROLLBACK" : "COMMIT", {});
           p.sync();
           (roll_back ? rolled_back : committed).fetch_add(1);

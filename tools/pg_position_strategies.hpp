@@ -18,9 +18,10 @@
 //   AdvisoryLock  pg_advisory_xact_lock() on one key, then nextval().
 //
 // Each append is the journal's transaction in miniature: the run's row is
-// locked and its seq advanced, the event inserted at the position the
-// strategy gives, the run's last_position set; all in one statement (data-
-// modifying CTEs), sent with BEGIN, the lock and COMMIT in one pipeline.
+// locked and its seq advanced (one statement), then the position taken, the
+// event inserted at it and the run's last_position set (a second one, with
+// data-modifying CTEs); sent with BEGIN, the strategy's lock and COMMIT in
+// one pipeline, so a transaction costs one round trip.
 // The harness (run_probe) runs N writer threads on N connections appending
 // to shared runs while one reader tails by position, and counts what the
 // reader missed or saw out of seq order, the holes in the positions, and
