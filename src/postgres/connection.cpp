@@ -186,7 +186,6 @@ bool Connection::await_ready(Wait& wait, std::string_view context) {
 
 Connection::Collected Connection::collect_statement(Wait& wait, std::string_view context) {
   Collected out;
-  bool copy_refused = false;
   while (true) {
     await_ready(wait, context);
     PGresult* raw = PQgetResult(conn_);
@@ -201,13 +200,13 @@ Connection::Collected Connection::collect_statement(Wait& wait, std::string_view
       case PGRES_COPY_IN:
         // COPY … FROM STDIN: end it at once, with an error the server reports back.
         PQputCopyEnd(conn_, "COPY FROM STDIN is not supported by this client");
-        copy_refused = true;
+        out.copy_refused = true;
         break;
       case PGRES_COPY_OUT: {
         // COPY … TO STDOUT: read its rows off the wire and drop them.
         char* row = nullptr;
         while (PQgetCopyData(conn_, &row, /*async=*/0) > 0) PQfreemem(row);
-        copy_refused = true;
+        out.copy_refused = true;
         break;
       }
       case PGRES_PIPELINE_SYNC:
@@ -220,10 +219,6 @@ Connection::Collected Connection::collect_statement(Wait& wait, std::string_view
     }
     if (PQstatus(conn_) == CONNECTION_BAD && PQisBusy(conn_) != 0) break;
   }
-  if (copy_refused && out.error.native() == nullptr) {
-    detail::throw_client_error(ErrorCode::InvalidArgument, context, "COPY to or from the client is not supported",
-                               false);
-  }
   return out;
 }
 
@@ -233,6 +228,12 @@ void Connection::throw_error(const Result& error, std::string_view context) cons
 
 Result Connection::finish(Wait& wait, std::string_view context) {
   Collected c = collect_statement(wait, context);
+  // The server answers a COPY FROM STDIN ended by the client with 57014;
+  // what the caller did wrong is the COPY.
+  if (c.copy_refused) {
+    detail::throw_client_error(ErrorCode::InvalidArgument, context, "COPY to or from the client is not supported",
+                               false);
+  }
   if (c.error.native() != nullptr) {
     // A cancelled statement fails with 57014 (TimedOut); say whose limit it was.
     if (wait.cancel_sent) {

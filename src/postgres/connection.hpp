@@ -7,7 +7,9 @@
 // pg::Pipeline (pipeline.hpp).
 //
 // Failures throw pg::DatabaseError (database_error.hpp) and leave the
-// connection usable unless connection_lost() says otherwise. A failed
+// connection usable unless connection_lost() says otherwise. COPY to or
+// from the client (STDIN, STDOUT) is not supported: it is ended at once and
+// refused with InvalidArgument, the connection still in step. A failed
 // statement inside a transaction leaves that transaction failed: the server
 // refuses everything but ROLLBACK until it ends (pg::Transaction does it).
 //
@@ -142,6 +144,7 @@ class Connection {
   struct Collected {
     Result result;
     Result error;
+    bool copy_refused = false;  // a COPY to or from the client, ended at once (then error is the server's echo)
   };
   Wait start_wait() const;
   // Writes out what libpq holds for the server, within `wait`, reading the

@@ -72,9 +72,11 @@ std::vector<Result> Pipeline::sync() {
   results.reserve(count);
   Result first_error;
   std::size_t failed_at = 0;
+  std::size_t copy_at = 0;  // 1-based: the first COPY, refused
   for (std::size_t i = 0; i < count; ++i) {
     Connection::Collected c = connection_.collect_statement(wait, "reading a pipeline's answers");
-    if (c.error.native() != nullptr && first_error.native() == nullptr &&
+    if (c.copy_refused && first_error.native() == nullptr) copy_at = i + 1;
+    if (c.error.native() != nullptr && first_error.native() == nullptr && copy_at == 0 &&
         PQresultStatus(c.error.native()) != PGRES_PIPELINE_ABORTED) {
       first_error = std::move(c.error);
       failed_at = i;
@@ -88,6 +90,11 @@ std::vector<Result> Pipeline::sync() {
     if (end.result.native() == nullptr || PQresultStatus(end.result.native()) != PGRES_PIPELINE_SYNC) {
       detail::throw_client_error(ErrorCode::Io, "reading a pipeline's answers", "the answers are out of step", false);
     }
+  }
+  if (copy_at != 0) {
+    detail::throw_client_error(ErrorCode::InvalidArgument,
+                               fmt::format("statement {} of a pipeline of {}", copy_at, count),
+                               "COPY to or from the client is not supported", false);
   }
   if (first_error.native() != nullptr) {
     connection_.throw_error(first_error, fmt::format("statement {} of a pipeline of {}", failed_at + 1, count));

@@ -165,6 +165,18 @@ TEST_CASE("several statements in one text run in order; the last one's rows come
   CHECK(count_rows(c, "t") == 2);
 }
 
+TEST_CASE("COPY to or from the client is refused as InvalidArgument, and the connection stays in step") {
+  ScratchSchema s;
+  Connection c = s.connect();
+  c.exec("CREATE TABLE t (x INT); INSERT INTO t VALUES (1), (2)");
+  CHECK(code_of([&] { c.exec("COPY t TO STDOUT"); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([&] { c.exec("COPY t FROM STDIN"); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([&] { c.exec("COPY (SELECT x FROM t) TO STDOUT", {}); }) == ErrorCode::InvalidArgument);
+  CHECK(c.usable());
+  CHECK_FALSE(c.in_transaction());
+  CHECK(count_rows(c, "t") == 2);
+}
+
 TEST_CASE("affected rows and command tags") {
   ScratchSchema s;
   Connection c = s.connect();
