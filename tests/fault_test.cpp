@@ -29,7 +29,7 @@
 #include "fault_vfs.hpp"
 #include "reliability_support.hpp"
 #include "test_support.hpp"
-#include "writer.hpp"
+#include "core/writer.hpp"
 
 using runjournal::Error;
 using runjournal::ErrorCode;
@@ -285,7 +285,7 @@ TEST_CASE("a failed group commit fails exactly the appends it carried and the ne
       }
     }
     CHECK(runjournal::test::fault_counts().injected == 1);
-    const std::int64_t commits_before = runjournal::detail::Writer::acquire(path, fault_options(), false)->commit_stats().commits;
+    const std::int64_t commits_before = runjournal::detail::commit_stats_of(path, fault_options()).commits;
     // They were in doubt; retried with their keys, each lands once, and the
     // rows of the runs they touched are right (the writer's cached rows were
     // thrown away with the failed transaction).
@@ -294,7 +294,7 @@ TEST_CASE("a failed group commit fails exactly the appends it carried and the ne
                                                  {.idempotency_key = "k" + std::to_string(i)});
       acked.push_back({e.run_id, e.seq, e.position});
     }
-    CHECK(runjournal::detail::Writer::acquire(path, fault_options(), false)->commit_stats().commits ==
+    CHECK(runjournal::detail::commit_stats_of(path, fault_options()).commits ==
           commits_before + 7);
     CHECK(journal.run("a")->event_count == 2);
     CHECK(journal.run("b")->event_count == 4);

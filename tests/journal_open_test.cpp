@@ -24,9 +24,9 @@
 
 #include <runjournal/journal.hpp>
 
-#include "connection.hpp"
-#include "migrator.hpp"
-#include "projector.hpp"
+#include "sqlite/connection.hpp"
+#include "sqlite/migrator.hpp"
+#include "core/projector.hpp"
 #include "sqlite_file.hpp"
 #include "test_support.hpp"
 

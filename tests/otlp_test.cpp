@@ -21,7 +21,7 @@
 #include "cli_support.hpp"
 #include "otlp_reader.hpp"
 #include "process.hpp"
-#include "sha256.hpp"
+#include "otlp/sha256.hpp"
 #include "sqlite_file.hpp"
 #include "test_support.hpp"
 

@@ -78,7 +78,7 @@ struct PowerWorkload {
 
 // A batch whose commit leaves over 1000 frames (pages) in the WAL, so that
 // the writer checkpoints after it (install_checkpoint_hook in
-// src/connection.cpp): a close does not checkpoint, and the sweep must cut
+// src/sqlite/connection.cpp): a close does not checkpoint, and the sweep must cut
 // the power inside a checkpoint too. Few events of many pages each keep the
 // checks of every power cut short.
 void fill_wal(PowerWorkload& w, const std::string& run_id) {

@@ -21,7 +21,7 @@
 #include <runjournal/error.hpp>
 #include <runjournal/run.hpp>
 
-#include "projector.hpp"
+#include "core/projector.hpp"
 #include "test_support.hpp"
 
 namespace runjournal::test::projector {

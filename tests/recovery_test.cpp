@@ -21,9 +21,9 @@
 #include <runjournal/journal.hpp>
 
 #include "conformance/histories.hpp"
-#include "driver.hpp"
+#include "core/driver.hpp"
 #include "process.hpp"
-#include "process_identity.hpp"
+#include "core/process_identity.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;

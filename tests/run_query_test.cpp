@@ -19,7 +19,7 @@
 #include <runjournal/journal.hpp>
 
 #include "conformance/run_listing.hpp"
-#include "run_store.hpp"
+#include "sqlite/run_store.hpp"
 #include "test_support.hpp"
 
 namespace {

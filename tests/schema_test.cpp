@@ -15,9 +15,9 @@
 
 #include <runjournal/journal.hpp>
 
-#include "connection.hpp"
-#include "migrations.hpp"
-#include "migrator.hpp"
+#include "sqlite/connection.hpp"
+#include "sqlite/migrations.hpp"
+#include "sqlite/migrator.hpp"
 #include "test_support.hpp"
 
 using runjournal::test::TempDir;

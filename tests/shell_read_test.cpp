@@ -284,7 +284,7 @@ TEST_CASE("with one write transaction per open, the WAL stays bounded") {
   const auto path = dir.file("j.journal");
   { Journal::open(path, {.durability = runjournal::Durability::Normal}).create_run({.session_id = "s", .run_id = "r"}); }
   const nlohmann::json payload = {{"text", std::string(16 * 1024, 'x')}};  // overflow pages: many frames a write
-  // 1000 frames (SQLite's threshold, src/connection.cpp) and a commit's more.
+  // 1000 frames (SQLite's threshold, src/sqlite/connection.cpp) and a commit's more.
   constexpr std::uintmax_t kBound = (1000 + 64) * (4096 + 24) + 32;
   std::uintmax_t largest = 0;
   for (int i = 0; i < 400; ++i) {

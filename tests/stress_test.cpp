@@ -32,7 +32,7 @@ using runjournal::test::wal_size;
 
 namespace {
 
-constexpr std::uintmax_t kJournalSizeLimit = 64u * 1024 * 1024;  // src/connection.cpp
+constexpr std::uintmax_t kJournalSizeLimit = 64u * 1024 * 1024;  // src/sqlite/connection.cpp
 
 }  // namespace
 

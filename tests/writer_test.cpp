@@ -19,7 +19,7 @@
 
 #include "process.hpp"
 #include "test_support.hpp"
-#include "writer.hpp"
+#include "core/writer.hpp"
 
 using runjournal::ErrorCode;
 using runjournal::Event;
@@ -30,7 +30,7 @@ namespace {
 
 // The writer the process shares for this file (the same one the Journal uses).
 runjournal::detail::CommitStats stats_of(const std::filesystem::path& path) {
-  return runjournal::detail::Writer::acquire(path, {}, false)->commit_stats();
+  return runjournal::detail::commit_stats_of(path, {});
 }
 
 // Every run's seq is 1..n and every position is unique.

@@ -29,7 +29,7 @@
 #include <runjournal/otlp.hpp>
 
 #include "bench_raw.hpp"
-#include "writer.hpp"
+#include "core/writer.hpp"
 
 extern char** environ;
 
@@ -110,7 +110,7 @@ double journal_appends(const fs::path& path, runjournal::Durability durability, 
     for (auto& th : pool) th.join();
   });
   // The journal's writer is shared by every Journal on the file.
-  const auto stats = runjournal::detail::Writer::acquire(path, {}, false)->commit_stats();
+  const auto stats = runjournal::detail::commit_stats_of(path, {});
   g_remark = "events/commit " + std::to_string(static_cast<double>(threads * each) /
                                                static_cast<double>(std::max<std::int64_t>(1, stats.commits - threads)))
                                     .substr(0, 5);

@@ -27,7 +27,8 @@ if [ "$demo" -eq 0 ]; then
              dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps, and file to spot ELF binaries
              clang libclang-rt-14-dev   # the sanitizer and fuzzing builds: ASan, UBSan, TSan, libFuzzer runtimes
              python3-dev python3-pytest   # the Python package (bindings/python) and its suite
-             chromium chromium-driver wrk)  # serve's browser test (tests/browser) and benchmark
+             chromium chromium-driver wrk   # serve's browser test (tests/browser) and benchmark
+             postgresql-15 libpq-dev)   # the PostgreSQL layer (src/postgres), its tests' throwaway server (tools/pg_cluster.sh)
   # The Rust bindings (bindings/rust) need cargo: Debian's, unless one is
   # already there (a rustup toolchain on PATH or in ~/.cargo/bin serves too).
   if ! command -v cargo >/dev/null 2>&1 && [ ! -x "${HOME:-/root}/.cargo/bin/cargo" ]; then

@@ -1,6 +1,7 @@
 // runjournal/inspect.hpp — the types of the inspection and data-movement
 // calls on Journal (journal.hpp): read-only SQL, statistics, whole-run
-// records (export and import as JSON Lines) and retention (prune).
+// records (export and import as JSON Lines), retention (prune), and the
+// reports of rebuild() and verify().
 //
 // Values of these types are plain data, safe to copy and to use from any
 // thread. The calls that produce and consume them state their guarantees
@@ -132,5 +133,20 @@ struct PruneReport {
 // before `now_ms` ("30d", "12h", "15m", "45s"). Returns Unix ms; throws
 // Error(InvalidArgument) for anything else.
 std::int64_t parse_cutoff(const std::string& text, std::int64_t now_ms);
+
+struct RebuildReport {
+  std::int64_t events = 0;  // events replayed
+  std::int64_t runs = 0;    // rows written
+};
+
+struct VerifyReport {
+  std::int64_t events_checked = 0;
+  std::int64_t runs_checked = 0;
+  std::vector<std::string> problems;  // one line each; empty when consistent
+  bool ok() const noexcept { return problems.empty(); }
+};
+
+// Called now and then during long work with (done, total) in events.
+using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
 
 }  // namespace runjournal

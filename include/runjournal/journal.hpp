@@ -44,168 +44,10 @@
 #include <runjournal/event.hpp>
 #include <runjournal/inspect.hpp>
 #include <runjournal/lifecycle.hpp>
+#include <runjournal/options.hpp>
 #include <runjournal/run.hpp>
 
 namespace runjournal {
-
-enum class Durability {
-  Full,    // synchronous=FULL: every commit is flushed; survives power loss
-  Normal,  // synchronous=NORMAL: survives a process crash, not a power loss
-};
-
-struct Options {
-  // Create and initialise the file when it is missing or empty. With false,
-  // a missing or empty file is ErrorCode::NotFound and nothing is written.
-  // Ignored with read_only.
-  bool create_if_missing = true;
-  // Open for reading only: nothing is written, at open or ever (no
-  // migration, rebuild or catch-up, not even bookkeeping), and every write
-  // call throws ErrorCode::ReadOnly. Works on a journal this process may
-  // not write (a read-only file or folder: docs/guarantees.md, "Reading")
-  // and on one written by a newer runjournal whose compatible version this
-  // one knows. A missing or empty file is ErrorCode::NotFound. Reads see
-  // `runs` as stored: one that lags its events (inserted by another
-  // program) is not caught up, and verify() says so.
-  bool read_only = false;
-  Durability durability = Durability::Full;
-  // Limits on one event; larger input is ErrorCode::InvalidArgument.
-  std::size_t max_payload_bytes = 1024 * 1024;  // of the payload as compact JSON
-  std::size_t max_kind_bytes = 256;
-  // The deepest a JSON value may nest in a payload (or in run inputs,
-  // outputs, metadata and checkpoint states, which payloads carry): {} is
-  // depth 1, {"a": []} depth 2. Deeper input is ErrorCode::InvalidArgument
-  // naming the limit, refused while it is parsed (parse_json) or, for a
-  // value built in memory, before anything is written. Default: the deepest
-  // the linked SQLite's JSON functions accept (sqlite_json_max_depth()), so
-  // every stored payload stays queryable with SQL; a larger value is
-  // refused at open (InvalidArgument).
-  std::optional<std::size_t> max_json_depth;
-  // How long a write waits for another process's lock before ErrorCode::Busy.
-  std::chrono::milliseconds busy_timeout{10'000};
-  // Unix milliseconds for new events. Default: the system clock.
-  std::function<std::int64_t()> clock;
-  // Ids for runs created without one. Default: "run-" + a random UUID v4.
-  std::function<std::string()> id_generator;
-  // The SQLite VFS to open the file through, by registered name; empty for
-  // the default. Meant for fault-injection tests.
-  std::string vfs;
-  // The driver recorded in every run_created and run_resumed this Journal
-  // writes whose payload has no "driver" key (create_run, append, batches,
-  // resume_run). Default: this process (this_process_driver()). The command
-  // line passes its parent process here.
-  std::optional<Driver> driver;
-  // How long this host's heartbeat lease (recover(), docs/recovery.md) stays
-  // valid after a write or a heartbeat() refreshes it.
-  std::chrono::milliseconds lease_ttl{30'000};
-};
-
-struct NewRun {
-  std::string session_id;
-  std::string prompt;
-  std::optional<std::string> run_id;  // default: Options::id_generator
-  nlohmann::json inputs;              // any JSON; null for none
-  nlohmann::json metadata;            // any JSON; null for none
-  // Provenance (Run::agent_spec_digest, Run::git_sha); recorded in the
-  // run_created payload under these names when set.
-  std::optional<std::string> agent_spec_digest;
-  std::optional<std::string> git_sha;
-  // Refuse with ErrorCode::AlreadyRunning, naming the live run, when the
-  // session already has a run that is not completed, failed or cancelled.
-  // The check and the insert are one transaction.
-  bool exclusive = false;
-};
-
-struct AppendOptions {
-  // Optimistic concurrency: the last seq the caller saw for the run. When the
-  // run has moved past it the append fails with ErrorCode::Conflict.
-  std::optional<std::int64_t> expected_seq;
-  // Unique per run. A retried append with a key the run already holds
-  // returns the event first written with it and writes nothing.
-  std::optional<std::string> idempotency_key;
-};
-
-struct NewEvent {
-  std::string run_id;
-  std::string kind;
-  nlohmann::json payload = nlohmann::json::object();
-  AppendOptions options;
-};
-
-// Which runs runs() lists. Every field that is set narrows the listing; the
-// default lists every run.
-struct RunFilter {
-  std::optional<RunStatus> status;
-  std::optional<std::string> session_id;
-  // A creation-time window in Unix ms: created_at_ms >= created_since_ms
-  // (inclusive) and created_at_ms < created_until_ms (exclusive). Either end
-  // may be open. A window whose start is after its end is
-  // ErrorCode::InvalidArgument; an empty one (start == end) lists nothing.
-  // Windows are indexed (runs_by_created): a page of a small window reads
-  // that window's index entries; a large one (past 4096 runs) is paged like
-  // any listing, after one pass over its index entries that this Journal
-  // remembers (a file not yet migrated to have the index, read read-only,
-  // filters in listing order instead).
-  std::optional<std::int64_t> created_since_ms;
-  std::optional<std::int64_t> created_until_ms;
-  // Runs whose run_id, session_id or prompt contains this text, ASCII
-  // letters compared without case ("Fix" finds "fix tests"); other
-  // characters, `%`, `_` and `\` included, match only themselves (no
-  // wildcards). Empty matches every run. Invalid UTF-8, or more than
-  // kMaxRunTextFilterBytes bytes, is ErrorCode::InvalidArgument. It is not
-  // indexed: a listing with text reads the runs the other fields leave, in
-  // listing order, until its page is full.
-  std::optional<std::string> text;
-};
-
-// The longest RunFilter::text accepted.
-inline constexpr std::size_t kMaxRunTextFilterBytes = 1024;
-
-// The order runs() lists runs in. Both follow creation order (each run's
-// first_position, the position of its run_created): unique and fixed for
-// the life of the run, so paging by cursor neither skips nor repeats a run,
-// however many runs are created meanwhile.
-enum class RunOrder {
-  OldestFirst,  // creation order
-  NewestFirst,  // the reverse of creation order
-};
-
-// One page of runs, by keyset (a cursor run, never an offset), so every page
-// costs the same however deep it is. To page forward, pass the last run id
-// of one page as `after_run_id` of the next; to page back, the first run id
-// of a page as `before_run_id`: that page holds the up-to-`limit` runs that
-// come just before it, still in listing `order`. "After" and "before" follow
-// the listing order: with NewestFirst, after_run_id leads to older runs. The
-// cursor run need not match the filter. A cursor naming no run (a typo, or
-// a run pruned between pages) is ErrorCode::NotFound; setting both cursors
-// is ErrorCode::InvalidArgument. Fewer than `limit` runs back means that
-// direction has no more (ask for limit + 1 to know without another call).
-struct Page {
-  std::size_t limit = 100;
-  std::optional<std::string> after_run_id;
-  std::optional<std::string> before_run_id;
-  RunOrder order = RunOrder::OldestFirst;
-};
-
-// Journal::fork: the new run's id and session.
-struct ForkOptions {
-  std::optional<std::string> run_id;      // default: Options::id_generator
-  std::optional<std::string> session_id;  // default: the source's session
-};
-
-struct RebuildReport {
-  std::int64_t events = 0;  // events replayed
-  std::int64_t runs = 0;    // rows written
-};
-
-struct VerifyReport {
-  std::int64_t events_checked = 0;
-  std::int64_t runs_checked = 0;
-  std::vector<std::string> problems;  // one line each; empty when consistent
-  bool ok() const noexcept { return problems.empty(); }
-};
-
-// Called now and then during long work with (done, total) in events.
-using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
 
 class Journal {
  public:
@@ -312,8 +154,8 @@ class Journal {
   VerifyReport verify(const Progress& progress = {}) const;
 
   // ---- Inspection and data movement (inspect.hpp, docs/sql.md) ----
-  // Implemented in src/sql_gate.cpp, src/stats.cpp, src/records.cpp,
-  // src/retention.cpp and src/follow.cpp.
+  // Implemented in src/sqlite/sql_gate.cpp, src/core/stats.cpp, src/core/records.cpp,
+  // src/core/retention.cpp and src/core/follow.cpp.
 
   // Runs ONE read-only SQL statement on a separate read-only connection and
   // returns its rows. Read-only whatever the text says: writes, DDL, ATTACH,
@@ -367,7 +209,7 @@ class Journal {
   // ---- end of inspection and data movement ----
 
   // ---- Run lifecycle and crash recovery (lifecycle.hpp, docs/recovery.md) ----
-  // Implemented in src/lifecycle.cpp and src/recovery.cpp. Each write is one
+  // Implemented in src/core/lifecycle.cpp and src/core/recovery.cpp. Each write is one
   // append with the guarantees above; where a call decides on what it read,
   // the append carries expected_seq, so a run that moved meanwhile is never
   // overwritten by a stale decision.

@@ -20,7 +20,7 @@
 
 #include <runjournal/journal.hpp>
 
-#include "projector.hpp"
+#include "core/projector.hpp"
 #include "test_support.hpp"
 
 namespace {

@@ -1,0 +1,22 @@
+// recovery.hpp — what recovery.cpp and lifecycle.cpp share: a run's live
+// checkpoint as the API shows it, and the world a driver is judged against.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <runjournal/lifecycle.hpp>
+#include <runjournal/run.hpp>
+
+#include "core/driver.hpp"
+
+namespace runjournal::detail {
+
+// The run's live checkpoint (runs.checkpoint), or std::nullopt.
+std::optional<Checkpoint> checkpoint_of(const Run& run);
+
+// This host as /proc sees it now, with `leases`, at the system clock's now.
+World world_now(std::vector<Lease> leases);
+
+}  // namespace runjournal::detail
