@@ -94,9 +94,10 @@ std::vector<std::string> words_of(std::string_view q) {
         }
       } while (depth > 0);
     } else if (c == '\'') {
-      // 'it''s', and E'\'' (a backslash escapes inside E'…'; treated so in
-      // every literal, which may only end a literal later, never earlier).
-      const bool escapes = i > 0 && (q[i - 1] == 'e' || q[i - 1] == 'E');
+      // 'it''s', and E'\'' (a backslash escapes only inside E'…', where
+      // the E is a word of its own: in date'\' the literal ends at its
+      // second quote, as the server reads it).
+      const bool escapes = i > 0 && (q[i - 1] == 'e' || q[i - 1] == 'E') && (i < 2 || !word_char(q[i - 2]));
       for (++i;; ++i) {
         if (i >= q.size()) unterminated("string literal");
         if (escapes && q[i] == '\\') {
@@ -111,6 +112,11 @@ std::vector<std::string> words_of(std::string_view q) {
       }
       ++i;
     } else if (c == '"') {
+      // U&"…": an identifier spelled with escapes (U&"pg_read_fil\0065")
+      // would hide its name from the check below.
+      if (i >= 2 && q[i - 1] == '&' && (q[i - 2] == 'u' || q[i - 2] == 'U')) {
+        throw Error(ErrorCode::InvalidArgument, "sql: identifiers with Unicode escapes (U&\"…\") are not allowed");
+      }
       std::string name;
       for (++i;; ++i) {
         if (i >= q.size()) unterminated("quoted identifier");

@@ -286,6 +286,10 @@ TEST_CASE("sql reads the journal and refuses every hostile item") {
       "BEGIN",
       "SELECT 1; DELETE FROM events",
       "/* comment */ CALL something()",
+      // A backslash ends no standard literal: the call after it is seen.
+      "SELECT name'\\' , pg_read_file('/etc/passwd') , ''",
+      "SELECT U&\"pg_read_fil\\0065\"('/etc/passwd')",
+      "SELECT $$x$$ || pg_read_file('/etc/passwd')",
   };
   for (const std::string& query : refused) {
     CAPTURE(query);
