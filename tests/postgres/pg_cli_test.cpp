@@ -99,6 +99,7 @@ TEST_CASE("every verb takes a PostgreSQL URI where it takes a journal path") {
   const auto file = std::filesystem::temp_directory_path() / (rjpg_test::unique_name("rj_pg_cli") + ".journal");
   const auto dump = std::filesystem::temp_directory_path() / (rjpg_test::unique_name("rj_pg_cli") + ".jsonl");
   ok({"export", uri, "-o", dump.string()});
+  ok({"init", file.string()});
   ok({"import", file.string(), dump.string()});
   CHECK(ok({"sql", file.string(), "SELECT count(*) AS n FROM events", "--csv"}).find("4") != std::string::npos);
   std::filesystem::remove(file);
