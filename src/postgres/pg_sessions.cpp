@@ -78,8 +78,14 @@ std::int64_t PgReadSession::change_counter() {
   return r.rows() == 0 ? 0 : r.int64(0, r.column("version"));
 }
 
+// Every read comes through here: a connection the server ended (a restart,
+// pg_terminate_backend) is replaced before the read, outside a snapshot.
+// The read that found it lost failed with Io; the next one works.
 void PgReadSession::guard(std::string_view what, const std::function<void()>& fn) {
-  pg_translate_errors(what, fn);
+  pg_translate_errors(what, [&] {
+    if (!in_snapshot_) reconnect_if_lost(stores_->conn, settings_);
+    fn();
+  });
 }
 
 void PgReadSession::begin_snapshot() {

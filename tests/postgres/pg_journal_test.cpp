@@ -485,3 +485,27 @@ TEST_CASE("several processes append at once while a reader tails: no gap, no reo
   CHECK(check.run("shared")->last_seq == 1 + kProcesses * kEach);
   CHECK(check.verify().problems.empty());
 }
+
+TEST_CASE("a connection the server ends is Io once, then replaced; a retried key lands once") {
+  ScratchSchema schema;
+  const std::string app = rjpg_test::unique_name("rjt_app");
+  const std::string uri = rjpg_test::with_parameter(schema.uri(), "application_name", app);
+  Journal journal = Journal::open(uri);
+  journal.create_run(new_run("r1"));
+  CHECK(journal.events("r1").size() == 1);
+  auto admin = runjournal::pg::Connection::connect(rjpg_test::server_uri());
+  const auto terminated = admin.exec(
+      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity "
+      "WHERE application_name = $1",
+      {app});
+  CHECK(terminated.int64(0, terminated.column("n")) == 2);  // the writer's and the reader's
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  AppendOptions keyed;
+  keyed.idempotency_key = "after-restart";
+  const auto lost = code_of([&] { journal.append("r1", "step", {}, keyed); });
+  CHECK(lost == ErrorCode::Io);
+  const Event retried = journal.append("r1", "step", {}, keyed);
+  CHECK(journal.append("r1", "step", {}, keyed).position == retried.position);
+  CHECK(code_of([&] { journal.events("r1"); }) == ErrorCode::Io);  // the reader finds its loss
+  CHECK(journal.events("r1").size() == 2);
+}
