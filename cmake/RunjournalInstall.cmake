@@ -27,6 +27,19 @@ install(TARGETS runjournal
   EXPORT runjournalTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT development
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+# With PostgreSQL, the library links the libpq layer (a static library of
+# its own): installed and exported beside it, with libpq found by the
+# package config and named in runjournal.pc.
+if(TARGET runjournal_postgres AND RUNJOURNAL_POSTGRES)
+  install(TARGETS runjournal_postgres
+    EXPORT runjournalTargets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT development)
+  set(RUNJOURNAL_CONFIG_POSTGRES "find_dependency(PostgreSQL)")
+  set(RUNJOURNAL_PC_POSTGRES " -lrunjournal_postgres -lpq")
+else()
+  set(RUNJOURNAL_CONFIG_POSTGRES "")
+  set(RUNJOURNAL_PC_POSTGRES "")
+endif()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/runjournal"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT development
   FILES_MATCHING PATTERN "*.hpp")

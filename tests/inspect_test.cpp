@@ -239,6 +239,32 @@ TEST_CASE("stats reports the known journal's figures") {
   CHECK(s.sqlite_version == std::string(runjournal::sqlite_version()));
 }
 
+TEST_CASE("stats as JSON carries every field under its name, and free_bytes") {
+  TempDir dir;
+  Journal j = known_journal(dir.file("j.db"));
+  const runjournal::JournalStats s = j.stats();
+  const json out = runjournal::to_json(s);
+  CHECK(out.size() == 17);
+  CHECK(out.at("path") == s.path);
+  CHECK(out.at("journal_id") == s.journal_id);
+  CHECK(out.at("runs_by_status").at("completed") == 1);
+  CHECK(out.at("runs_by_status").size() == 8);
+  CHECK(out.at("runs") == 3);
+  CHECK(out.at("events") == 11);
+  CHECK(out.at("first_position") == 1);
+  CHECK(out.at("last_position") == 11);
+  CHECK(out.at("assigned_position") == 11);
+  CHECK(out.at("file_bytes") == s.file_bytes);
+  CHECK(out.at("wal_bytes") == s.wal_bytes);
+  CHECK(out.at("page_size") == s.page_size);
+  CHECK(out.at("page_count") == s.page_count);
+  CHECK(out.at("free_pages") == s.free_pages);
+  CHECK(out.at("free_bytes") == s.free_pages * s.page_size);
+  CHECK(out.at("schema_version") == s.schema_version);
+  CHECK(out.at("projector_version") == s.projector_version);
+  CHECK(out.at("sqlite_version") == s.sqlite_version);
+}
+
 TEST_CASE("prune gives freed pages back to the file system") {
   TempDir dir;
   Journal j = Journal::open(dir.file("j.db"), runjournal::test::clocked());

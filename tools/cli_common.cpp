@@ -86,6 +86,29 @@ void print_note(std::string_view message) {
   std::cerr << "note: " << printable(one_line(message)) << '\n';
 }
 
+bool is_journal_uri(std::string_view location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+std::string display_location(const std::string& location) {
+  if (!is_journal_uri(location)) return location;
+  std::string out = location;
+  const std::size_t start = out.find("://") + 3;
+  const std::size_t end = out.find_first_of("/?", start);
+  const std::size_t at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at != std::string::npos && at >= start) {
+    const std::size_t colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  for (std::size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    if (p == 0 || (out[p - 1] != '?' && out[p - 1] != '&')) continue;
+    const std::size_t value = p + 9;
+    const std::size_t stop = out.find('&', value);
+    out.replace(value, (stop == std::string::npos ? out.size() : stop) - value, "***");
+  }
+  return out;
+}
+
 namespace {
 
 // Journal::open for a journal that must be there: a missing file is the
@@ -95,7 +118,7 @@ Journal open_present(const std::string& path, const Options& options) {
     return Journal::open(path, options);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::NotFound) {
-      throw CliError(fmt::format("no journal at {}", path));
+      throw CliError(fmt::format("no journal at {}", display_location(path)));
     }
     throw;
   }
@@ -124,8 +147,20 @@ Journal open_for_reading(const std::string& path) {
   return open_present(path, options);
 }
 
-Journal open_or_create(const std::string& path) {
+Journal open_or_create(const std::string& path, bool* existed) {
   Options options;
+  if (existed != nullptr) {
+    // Asked first without creating: a file, or a schema, that is there.
+    options.create_if_missing = false;
+    try {
+      Journal journal = Journal::open(path, options);
+      *existed = true;
+      return journal;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::NotFound) throw;
+    }
+    *existed = false;
+  }
   options.create_if_missing = true;
   return Journal::open(path, options);
 }

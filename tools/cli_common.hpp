@@ -52,6 +52,13 @@ void print_error(std::string_view message);
 // Prints "note: MESSAGE" as one line on stderr.
 void print_note(std::string_view message);
 
+// Every verb's PATH may also be a PostgreSQL URI (postgresql://… or
+// postgres://…): the journal in that database's schema (docs/postgresql.md).
+// Nothing here treats such a location as a file.
+bool is_journal_uri(std::string_view location);
+// `location` for messages: a URI's password replaced by "***".
+std::string display_location(const std::string& location);
+
 // Opens the journal at `path`, which must exist: nothing is ever created.
 // A missing file throws CliError("no journal at PATH"); other failures
 // throw runjournal::Error as Journal::open does. The runs it creates or
@@ -65,8 +72,9 @@ Journal open_existing(const std::string& path, std::optional<std::int64_t> drive
 // this process may not write is readable. A missing file throws CliError.
 Journal open_for_reading(const std::string& path);
 
-// Opens the journal at `path`, creating it when missing (only `init`).
-Journal open_or_create(const std::string& path);
+// Opens the journal at `path`, creating it when missing (only `init`);
+// `existed` says whether there was one already.
+Journal open_or_create(const std::string& path, bool* existed = nullptr);
 
 // --driver-pid: the process that drives the runs a verb creates or resumes
 // (default: the caller of runjournal). Shared by start, append and resume.

@@ -191,28 +191,7 @@ int stats(const StatsArgs& args) {
   Journal journal = open_for_reading(args.db);
   const JournalStats s = journal.stats();
   if (args.json) {
-    nlohmann::ordered_json by_status = nlohmann::ordered_json::object();
-    for (const auto& [status, count] : s.runs_by_status) by_status[status] = count;
-    const nlohmann::ordered_json out = {
-        {"path", s.path},
-        {"journal_id", s.journal_id},
-        {"runs", s.runs},
-        {"runs_by_status", by_status},
-        {"events", s.events},
-        {"first_position", s.first_position},
-        {"last_position", s.last_position},
-        {"assigned_position", s.assigned_position},
-        {"file_bytes", s.file_bytes},
-        {"wal_bytes", s.wal_bytes},
-        {"page_size", s.page_size},
-        {"page_count", s.page_count},
-        {"free_pages", s.free_pages},
-        {"free_bytes", s.free_pages * s.page_size},
-        {"schema_version", s.schema_version},
-        {"projector_version", s.projector_version},
-        {"sqlite_version", s.sqlite_version},
-    };
-    std::cout << out.dump(2) << '\n';
+    std::cout << to_json(s).dump(2) << '\n';
     return kExitOk;
   }
   std::vector<std::pair<std::string, std::string>> fields = {

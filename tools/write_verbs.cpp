@@ -45,12 +45,16 @@ void print_event(const Event& event, bool json) {
 }
 
 int init(const std::string& db) {
-  std::error_code ec;
-  // An empty file (what a fresh mkstemp() leaves) is initialised too.
-  const bool existed =
-      std::filesystem::exists(db, ec) && std::filesystem::file_size(db, ec) > 0 && !ec;
-  Journal journal = open_or_create(db);
-  std::cout << (existed ? "journal is ready: " : "created journal ") << db << '\n';
+  bool existed = false;
+  if (is_journal_uri(db)) {
+    Journal journal = open_or_create(db, &existed);
+  } else {
+    std::error_code ec;
+    // An empty file (what a fresh mkstemp() leaves) is initialised too.
+    existed = std::filesystem::exists(db, ec) && std::filesystem::file_size(db, ec) > 0 && !ec;
+    Journal journal = open_or_create(db);
+  }
+  std::cout << (existed ? "journal is ready: " : "created journal ") << display_location(db) << '\n';
   return kExitOk;
 }
 

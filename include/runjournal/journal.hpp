@@ -62,6 +62,13 @@ class Journal {
   // the projector's version is older than this library's (a full rebuild,
   // once) or when `runs` lags `events` (it catches up); a read-only open
   // replays nothing and writes nothing.
+  //
+  // `path` may also be a libpq URI, postgresql://… or postgres://…: the
+  // journal in that database's schema (the first of its search_path), with
+  // the same API and contract (docs/postgresql.md). An empty schema is a
+  // missing journal; a server that cannot be reached is Io (TimedOut past
+  // Options::busy_timeout). A runjournal built without PostgreSQL refuses
+  // such a URI with InvalidArgument.
   static Journal open(const std::filesystem::path& path, Options options = {});
 
   Journal(Journal&&) noexcept;

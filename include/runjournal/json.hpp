@@ -38,12 +38,17 @@
 
 #include <runjournal/error.hpp>
 #include <runjournal/event.hpp>
+#include <runjournal/inspect.hpp>
 #include <runjournal/run.hpp>
 
 namespace runjournal {
 
 nlohmann::json to_json(const Run& run);
 nlohmann::json to_json(const Event& event);
+// JournalStats (Journal::stats()) under its field names, plus free_bytes
+// (free_pages × page_size): what `runjournal stats --json`, the C API's
+// rj_journal_stats_json and serve's /api/stats return.
+nlohmann::json to_json(const JournalStats& stats);
 
 // Throw Error(ErrorCode::InvalidArgument) as described above.
 Run run_from_json(const nlohmann::json& json);

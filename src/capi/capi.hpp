@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include <runjournal/journal.hpp>
+#include <runjournal/json.hpp>
 #include <runjournal/runjournal.h>
 
 struct rj_options {

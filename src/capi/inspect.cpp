@@ -39,25 +39,6 @@ class CallbackBuf : public std::streambuf {
   char buffer_[64 * 1024];
 };
 
-nlohmann::json stats_json(const JournalStats& s) {
-  return {{"path", s.path},
-          {"journal_id", s.journal_id},
-          {"runs_by_status", s.runs_by_status},
-          {"runs", s.runs},
-          {"events", s.events},
-          {"first_position", s.first_position},
-          {"last_position", s.last_position},
-          {"assigned_position", s.assigned_position},
-          {"file_bytes", s.file_bytes},
-          {"wal_bytes", s.wal_bytes},
-          {"page_size", s.page_size},
-          {"page_count", s.page_count},
-          {"free_pages", s.free_pages},
-          {"schema_version", s.schema_version},
-          {"projector_version", s.projector_version},
-          {"sqlite_version", s.sqlite_version}};
-}
-
 const SqlValue* cell(const rj_sql_result* result, size_t row, size_t column) {
   if (result == nullptr || row >= result->result.rows.size()) return nullptr;
   const std::vector<SqlValue>& values = result->result.rows[row];
@@ -129,7 +110,7 @@ rj_status rj_stats(rj_journal* journal, char** out) {
   clear(out);
   return guard([&] {
     require(out, "out");
-    *out = copy_string(stats_json(require(journal, "journal")->journal.stats()).dump());
+    *out = copy_string(to_json(require(journal, "journal")->journal.stats()).dump());
   });
 }
 

@@ -131,9 +131,14 @@ class Backend {
                         const SqlOptions& options) = 0;
 };
 
-// Opens the backend for `location`: today every location is a SQLite file.
-// Refuses, untouched, what is not a journal or is too new (connection.hpp).
+// Opens the backend for `location`: a postgresql:// or postgres:// URI is a
+// PostgreSQL journal (postgres/pg_backend.hpp; InvalidArgument when
+// runjournal was built without it), anything else a SQLite file
+// (sqlite/connection.hpp). Refuses, untouched, what is not a journal or is
+// too new.
 std::unique_ptr<Backend> open_backend(const std::filesystem::path& location, const Options& options);
+// Whether `location` is a URI that names a PostgreSQL journal.
+bool is_postgres_location(std::string_view location);
 
 // `fn()`'s result, with the session's error translation around it.
 template <class Fn>

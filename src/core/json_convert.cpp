@@ -161,6 +161,26 @@ nlohmann::json to_json(const Run& run) {
   };
 }
 
+nlohmann::json to_json(const JournalStats& s) {
+  return nlohmann::json{{"path", s.path},
+                        {"journal_id", s.journal_id},
+                        {"runs_by_status", s.runs_by_status},
+                        {"runs", s.runs},
+                        {"events", s.events},
+                        {"first_position", s.first_position},
+                        {"last_position", s.last_position},
+                        {"assigned_position", s.assigned_position},
+                        {"file_bytes", s.file_bytes},
+                        {"wal_bytes", s.wal_bytes},
+                        {"page_size", s.page_size},
+                        {"page_count", s.page_count},
+                        {"free_pages", s.free_pages},
+                        {"free_bytes", s.free_pages * s.page_size},
+                        {"schema_version", s.schema_version},
+                        {"projector_version", s.projector_version},
+                        {"sqlite_version", s.sqlite_version}};
+}
+
 nlohmann::json to_json(const Event& event) {
   return nlohmann::json{
       {"position", event.position},

@@ -21,7 +21,8 @@ constexpr RunStatus kStatuses[] = {RunStatus::Created,     RunStatus::Planning, 
 
 JournalStats Journal::stats() const {
   JournalStats stats;
-  stats.path = impl_->path.string();
+  // The backend's name: the path, or a URI without its password.
+  stats.path = impl_->backend->name();
   for (RunStatus status : kStatuses) stats.runs_by_status[std::string(to_string(status))] = 0;
   detail::StorageStats storage;
   impl_->read("reading statistics", [&](detail::ReadSession& s) {

@@ -34,12 +34,6 @@ constexpr int kCheckpointFrames = 1000;
 
 constexpr char kSqliteMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f', 'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
 
-std::int64_t query_int(SQLite::Database& db, const char* sql) {
-  SQLite::Statement stmt(db, sql);
-  stmt.executeStep();
-  return stmt.getColumn(0).getInt64();
-}
-
 // Set while the writer's checkpoint hook runs its checkpoint, on the thread
 // that committed (checkpoint_when_due): that checkpoint never waits.
 thread_local bool busy_wait_off = false;
@@ -124,7 +118,7 @@ std::unique_ptr<SQLite::Database> open_read_only(const std::filesystem::path& pa
   auto db = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READONLY | flags, timeout_ms, vfs);
   no_checkpoint_on_close(*db);
   try {
-    query_int(*db, "PRAGMA application_id");  // the first read sets up the WAL index
+    detail::application_id(*db);  // the first read sets up the WAL index
     return db;
   } catch (const SQLite::Exception& e) {
     std::error_code ec;
@@ -134,7 +128,7 @@ std::unique_ptr<SQLite::Database> open_read_only(const std::filesystem::path& pa
   db = std::make_unique<SQLite::Database>(immutable_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI | flags,
                                           timeout_ms, vfs);
   no_checkpoint_on_close(*db);
-  query_int(*db, "PRAGMA application_id");
+  detail::application_id(*db);
   return db;
 }
 
@@ -202,16 +196,16 @@ bool inspect_file(const std::filesystem::path& path, bool create, bool read_only
       }
       {
         SQLite::Database rw(path.string(), SQLite::OPEN_READWRITE, 5000, vfs);
-        query_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
+        pragma_int(rw, "SELECT count(*) FROM sqlite_schema");  // reading rolls the hot journal back
       }
       inspector = open_read_only(path, 0, std::chrono::milliseconds(5000), vfs);
     }
     SQLite::Database& db = *inspector;
     sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-    const std::int64_t application_id = query_int(db, "PRAGMA application_id");
-    const std::int64_t user_version = query_int(db, "PRAGMA user_version");
+    const std::int64_t application_id = detail::application_id(db);
+    const std::int64_t user_version = detail::user_version(db);
     if (application_id == 0 && user_version == 0 &&
-        query_int(db, "SELECT count(*) FROM sqlite_schema") == 0) {  // an empty SQLite file
+        pragma_int(db, "SELECT count(*) FROM sqlite_schema") == 0) {  // an empty SQLite file
       if (!create) throw Error(ErrorCode::NotFound, fmt::format("{} is an empty database: no journal there yet", path));
       return true;
     }
@@ -255,7 +249,7 @@ std::unique_ptr<SQLite::Database> open_writer(const std::filesystem::path& path,
       // already has a header (an empty SQLite database) only takes the
       // setting through a VACUUM, which costs nothing while it has no tables.
       db->exec("PRAGMA auto_vacuum = INCREMENTAL");
-      if (query_int(*db, "PRAGMA auto_vacuum") != 2 && query_int(*db, "SELECT count(*) FROM sqlite_schema") == 0) {
+      if (pragma_int(*db, "PRAGMA auto_vacuum") != 2 && pragma_int(*db, "SELECT count(*) FROM sqlite_schema") == 0) {
         db->exec("VACUUM");
       }
     }

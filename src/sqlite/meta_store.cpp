@@ -26,7 +26,7 @@ constexpr const char* kUpdateProjectorVersion =
 }  // namespace
 
 SqliteMetaStore::SqliteMetaStore(SQLite::Database& db)
-    : db_(db), has_versions_(pragma_int(db, "PRAGMA user_version") >= kVersionsSchema) {}
+    : db_(db), has_versions_(user_version(db) >= kVersionsSchema) {}
 
 Meta SqliteMetaStore::load() {
   SQLite::Statement& stmt = cached_statement(db_, select_, has_versions_ ? kSelectMeta : kSelectMetaBeforeVersions);

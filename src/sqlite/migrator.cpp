@@ -18,7 +18,7 @@ namespace {
 constexpr int kLibraryVersionSchema = 4;
 constexpr const char* kRecordLibraryVersion = "UPDATE journal_meta SET library_version = ? WHERE singleton = 1";
 
-int user_version(SQLite::Database& db) { return static_cast<int>(pragma_int(db, "PRAGMA user_version")); }
+int schema_of(SQLite::Database& db) { return static_cast<int>(user_version(db)); }
 
 }  // namespace
 
@@ -26,7 +26,7 @@ int latest_schema_version() { return static_cast<int>(migrations().size()); }
 
 void migrate(SQLite::Database& db) {
   // The usual open: up to date, one read, no lock.
-  const int found = translate_errors("reading user_version", [&] { return user_version(db); });
+  const int found = translate_errors("reading user_version", [&] { return schema_of(db); });
   if (found == latest_schema_version()) return;
   if (found > latest_schema_version()) {
     translate_errors("reading journal_meta", [&] { require_writable(db.getFilename(), found, latest_schema_version(), SqliteMetaStore(db).load()); });
@@ -35,9 +35,9 @@ void migrate(SQLite::Database& db) {
     translate_errors(fmt::format("migration {:04}_{}", migration.version, migration.name), [&] {
       // Cheap check outside a transaction first, so that opening an
       // up-to-date journal takes no write lock at all.
-      if (user_version(db) >= migration.version) return;
+      if (schema_of(db) >= migration.version) return;
       WriteTransaction txn(db);
-      const int current = user_version(db);
+      const int current = schema_of(db);
       if (current > latest_schema_version()) require_writable(db.getFilename(), current, latest_schema_version(), SqliteMetaStore(db).load());
       if (current >= migration.version) return;  // another process got here first
       db.exec(std::string(migration.sql));

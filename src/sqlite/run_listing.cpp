@@ -13,6 +13,7 @@
 #include <runjournal/error.hpp>
 
 #include "core/json_text.hpp"
+#include "core/run_filter.hpp"
 #include "sqlite/sqlite_util.hpp"
 
 namespace runjournal::detail {
@@ -89,32 +90,8 @@ std::string list_query(const ListShape& shape, const std::string& columns) {
   return sql;
 }
 
-std::string like_pattern(std::string_view text) {
-  std::string pattern = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += c;
-  }
-  pattern += '%';
-  return pattern;
-}
-
 ListShape list_shape(const RunFilter& filter, const Page& page) {
-  if (page.after_run_id && page.before_run_id) {
-    throw Error(ErrorCode::InvalidArgument, "page: after_run_id and before_run_id are both set; pass one cursor");
-  }
-  if (filter.created_since_ms && filter.created_until_ms && *filter.created_since_ms > *filter.created_until_ms) {
-    throw Error(ErrorCode::InvalidArgument,
-                fmt::format("run filter: created_since_ms {} is after created_until_ms {}", *filter.created_since_ms,
-                            *filter.created_until_ms));
-  }
-  if (filter.text) {
-    if (filter.text->size() > kMaxRunTextFilterBytes) {
-      throw Error(ErrorCode::InvalidArgument, fmt::format("run filter: text is {} bytes, more than the {} allowed",
-                                                          filter.text->size(), kMaxRunTextFilterBytes));
-    }
-    require_utf8(*filter.text, "run filter text");
-  }
+  check_run_listing(filter, page);
   ListShape shape;
   shape.status = filter.status.has_value();
   shape.session = filter.session_id.has_value();

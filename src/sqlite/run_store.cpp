@@ -223,12 +223,12 @@ std::vector<Run> read_runs(SQLite::Statement& stmt) {
 
 
 SqliteRunStore::SqliteRunStore(SQLite::Database& db) : db_(db) {
-  const std::string columns = select_columns(static_cast<int>(pragma_int(db, "PRAGMA user_version")));
+  const std::string columns = select_columns(static_cast<int>(user_version(db)));
   select_by_id_ = with_columns(kSelectById, columns);
   select_live_list_ = with_columns(kSelectLiveListInSession, columns);
   select_unfinished_ = with_columns(kSelectUnfinished, columns);
   columns_ = columns;
-  has_created_index_ = pragma_int(db, "PRAGMA user_version") >= kCreatedIndexSchema;
+  has_created_index_ = user_version(db) >= kCreatedIndexSchema;
 }
 
 std::optional<Run> SqliteRunStore::load(const std::string& run_id) {

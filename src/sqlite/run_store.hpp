@@ -20,6 +20,7 @@
 #include <runjournal/error.hpp>
 #include <runjournal/run.hpp>
 
+#include "core/run_filter.hpp"
 #include "core/stores.hpp"
 
 namespace runjournal::detail {
@@ -52,8 +53,6 @@ ListShape list_shape(const RunFilter& filter, const Page& page);
 // :status, :session_id, :since, :until, :text, :cursor, :limit, as the shape
 // has them).
 std::string list_query(const ListShape& shape, const std::string& columns);
-// `text` as a LIKE pattern matching it anywhere, escaped with `\`.
-std::string like_pattern(std::string_view text);
 
 // Shared by run_store.cpp and run_listing.cpp: `sql` with "{columns}"
 // replaced, and every row a statement returns, read as runs.

@@ -54,7 +54,7 @@ std::int64_t SqliteStores::data_version() {
   return stmt.getColumn("data_version").getInt64();
 }
 
-std::int64_t SqliteStores::user_version() { return pragma_int(*db, "PRAGMA user_version"); }
+std::int64_t SqliteStores::user_version() { return detail::user_version(*db); }
 
 std::int64_t SqliteReadSession::latest_schema_version() const { return detail::latest_schema_version(); }
 
@@ -67,7 +67,7 @@ StorageStats SqliteReadSession::storage_stats() {
   StorageStats stats;
   stats.page_size = pragma_int(db, "PRAGMA page_size");
   stats.page_count = pragma_int(db, "PRAGMA page_count");
-  stats.free_pages = pragma_int(db, "PRAGMA freelist_count");
+  stats.free_pages = freelist_count(db);
   stats.schema_version = stores_.user_version();
   stats.file_bytes = size_of(stores_.name);
   stats.wal_bytes = size_of(stores_.name + "-wal");
@@ -139,11 +139,11 @@ void SqliteWriteSession::set_durability(Durability durability) {
 
 std::int64_t SqliteWriteSession::reclaim_some_space() {
   SQLite::Database& db = *stores_.db;
-  const std::int64_t before = pragma_int(db, "PRAGMA freelist_count");
+  const std::int64_t before = freelist_count(db);
   if (before == 0) return 0;
   WriteTransaction txn(db);
   db.exec(kIncrementalVacuum);
-  const std::int64_t after = pragma_int(db, "PRAGMA freelist_count");
+  const std::int64_t after = freelist_count(db);
   txn.commit();
   return before - after;
 }

@@ -34,6 +34,10 @@ decltype(auto) translate_errors(std::string_view context, Fn&& fn) {
 // The integer a single-value PRAGMA returns ("PRAGMA user_version"), 0 when
 // it returns no row. Every file-level PRAGMA read goes through here.
 std::int64_t pragma_int(SQLite::Database& db, const char* pragma);
+// The file-level PRAGMAs the journal reads, named once.
+inline std::int64_t user_version(SQLite::Database& db) { return pragma_int(db, "PRAGMA user_version"); }
+inline std::int64_t application_id(SQLite::Database& db) { return pragma_int(db, "PRAGMA application_id"); }
+inline std::int64_t freelist_count(SQLite::Database& db) { return pragma_int(db, "PRAGMA freelist_count"); }
 
 // The statement in `slot`, prepared on first use and reset (bindings
 // cleared) on every later one. Stores keep their hot statements this way.

@@ -187,25 +187,6 @@ nlohmann::json recovered_json(const RecoveredRun& recovered) {
           {"why", recovered.why}};
 }
 
-nlohmann::json stats_json(const JournalStats& s) {
-  return {{"path", s.path},
-          {"journal_id", s.journal_id},
-          {"runs_by_status", s.runs_by_status},
-          {"runs", s.runs},
-          {"events", s.events},
-          {"first_position", s.first_position},
-          {"last_position", s.last_position},
-          {"assigned_position", s.assigned_position},
-          {"file_bytes", s.file_bytes},
-          {"wal_bytes", s.wal_bytes},
-          {"page_size", s.page_size},
-          {"page_count", s.page_count},
-          {"free_pages", s.free_pages},
-          {"schema_version", s.schema_version},
-          {"projector_version", s.projector_version},
-          {"sqlite_version", s.sqlite_version}};
-}
-
 nlohmann::json sql_json(const SqlResult& result) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& row : result.rows) {

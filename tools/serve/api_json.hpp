@@ -37,7 +37,6 @@ void append_json_string(std::string& out, std::string_view text);
 
 nlohmann::json checkpoint_json(const std::optional<Checkpoint>& checkpoint);
 nlohmann::json recovered_json(const RecoveredRun& recovered);
-nlohmann::json stats_json(const JournalStats& stats);
 
 // {"columns": [...], "rows": [[...], ...]}: JSON columns as JSON values,
 // blobs as lower-case hex text.

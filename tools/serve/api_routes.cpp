@@ -219,7 +219,7 @@ void get_sql(ServeContext& ctx, const httplib::Request& req, httplib::Response& 
 // GET /api/stats: Journal::stats().
 void get_stats(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const Params params(req, {});
-  set_json(res, stats_json(ctx.journals->with([](const Journal& journal) { return journal.stats(); })));
+  set_json(res, to_json(ctx.journals->with([](const Journal& journal) { return journal.stats(); })));
 }
 
 // GET /api/server: what this server is and how busy its streams are.
