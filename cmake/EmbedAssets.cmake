@@ -1,14 +1,31 @@
 # Writes a C++ source holding files as byte arrays, with their names, for a
 # program that must need no files at run time (the `serve` web page's HTML,
 # CSS and JS). Run as:
-#   cmake -DOUTPUT=… -DNAMESPACE=a::b -DBASE=dir -DINPUTS=dir/x.js;dir/y.css -P EmbedAssets.cmake
-# Each file becomes {"x.js", bytes, size}: its path relative to BASE. Bytes are
+#   cmake -DOUTPUT=… -DNAMESPACE=a::b -DBASES=dir;built -DINPUTS=dir/x.js;built/y.css -P EmbedAssets.cmake
+# Each file becomes {"x.js", bytes, size}: its path relative to the first of
+# BASES that holds it (sources and generated files side by side). Bytes are
 # written as hex, so any content (quotes, a `)"` sequence, NULs) is safe.
 # The output declares `const std::vector<EmbeddedFile>& embedded_files()`
 # (EmbeddedFile is declared by the header named in HEADER).
+cmake_minimum_required(VERSION 3.20)
 set(body "")
+set(names "")
 foreach(input IN LISTS INPUTS)
-  file(RELATIVE_PATH name "${BASE}" "${input}")
+  set(name "")
+  foreach(base IN LISTS BASES)
+    cmake_path(IS_PREFIX base "${input}" NORMALIZE under)
+    if(under)
+      file(RELATIVE_PATH name "${base}" "${input}")
+      break()
+    endif()
+  endforeach()
+  if(name STREQUAL "")
+    message(FATAL_ERROR "asset ${input} is in none of ${BASES}")
+  endif()
+  if(name IN_LIST names)
+    message(FATAL_ERROR "two assets are called ${name}")
+  endif()
+  list(APPEND names "${name}")
   if(NOT name MATCHES "^[A-Za-z0-9_./-]+$")
     message(FATAL_ERROR "asset names are letters, digits and _ . / - only: ${name}")
   endif()

@@ -1,7 +1,7 @@
 // serve_test: `runjournal serve`, the real binary on a free loopback port
-// against a real journal, spoken to over HTTP: every page and its JSON
-// twin, the Host and token checks, the Content-Security-Policy, JSON errors
-// for bad input, and hostile text that stays text. The event stream has
+// against a real journal, spoken to over HTTP: the JSON API, the Host and
+// token checks, JSON errors for bad input, and hostile text that stays
+// text. The pages and their files have serve_page_test, the event stream
 // serve_stream_test.
 #include <doctest/doctest.h>
 
@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,7 +27,6 @@
 #include <runjournal/journal.hpp>
 
 #include "serve_support.hpp"
-#include "serve/embedded_files.hpp"
 #include "serve/listen_address.hpp"
 
 using namespace runjournal::test::serve;
@@ -46,90 +44,6 @@ TEST_CASE("serve prints its URL, answers on loopback, and stops on SIGTERM with 
   CHECK(server["read_only"] == true);
   const runjournal::test::Outcome outcome = s.stop();
   CHECK(outcome.exit_code == 0);
-}
-
-TEST_CASE("every page is the HTML shell with the CSP, and carries no journal data") {
-  Fixture fx;
-  Served s(fx.db);
-  httplib::Client c = s.client();
-  for (const std::string path : {"/", "/runs", "/runs?status=failed", "/runs/run-live", "/runs/run-hostile",
-                                 "/recovery", "/sql?q=SELECT%201", "/stats"}) {
-    CAPTURE(path);
-    const httplib::Result r = c.Get(path.c_str());
-    REQUIRE(r);
-    CHECK(r->status == 200);
-    CHECK(r->get_header_value("Content-Type") == "text/html; charset=utf-8");
-    const std::string csp = r->get_header_value("Content-Security-Policy");
-    CHECK(csp.find("script-src 'self'") != std::string::npos);
-    CHECK(csp.find("unsafe-inline") == std::string::npos);
-    CHECK(csp.find("default-src 'none'") != std::string::npos);
-    CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
-    CHECK(r->body.find("<script type=\"module\" src=\"/assets/app.js\"></script>") != std::string::npos);
-    CHECK(r->body.find("alert") == std::string::npos);  // data never reaches the HTML
-  }
-  const httplib::Result missing = c.Get("/runs/no-such-run");
-  REQUIRE(missing);
-  CHECK(missing->status == 404);
-  CHECK(missing->body.find("<!doctype html>") == 0);  // the page still explains itself
-}
-
-TEST_CASE("the embedded page has no inline script, no inline style, and never parses data as HTML") {
-  const std::optional<runjournal::serve::Asset> index = runjournal::serve::find_asset("index.html");
-  REQUIRE(index);
-  const std::string html(index->bytes);
-  CHECK(std::regex_search(html, std::regex("<script(?![^>]*\\bsrc=)")) == false);
-  CHECK(std::regex_search(html, std::regex("\\son[a-z]+\\s*=", std::regex::icase)) == false);
-  CHECK(html.find("style=") == std::string::npos);
-  int scripts = 0;
-  for (const runjournal::serve::EmbeddedFile& file : runjournal::serve::embedded_files()) {
-    const std::string name(file.name);
-    if (name.size() < 3 || name.substr(name.size() - 3) != ".js") continue;
-    ++scripts;
-    CAPTURE(name);
-    const std::string code(file.bytes);
-    for (const char* sink : {".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                             "new Function", "DOMParser", "createContextualFragment"}) {
-      CHECK_MESSAGE(code.find(sink) == std::string::npos, sink);
-    }
-  }
-  CHECK(scripts >= 5);
-  // Each module is preloaded by the shell, so a page loads them in one round.
-  for (const runjournal::serve::EmbeddedFile& file : runjournal::serve::embedded_files()) {
-    const std::string name(file.name);
-    if (name.size() > 3 && name.substr(name.size() - 3) == ".js") {
-      CHECK_MESSAGE(html.find("<link rel=\"modulepreload\" href=\"/assets/" + name + "\">") != std::string::npos, name);
-    }
-  }
-}
-
-TEST_CASE("assets are served from the binary with their types and revalidate by ETag") {
-  Fixture fx;
-  Served s(fx.db);
-  httplib::Client c = s.client();
-  const httplib::Result js = c.Get("/assets/app.js");
-  REQUIRE(js);
-  CHECK(js->status == 200);
-  CHECK(js->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
-  CHECK(js->body == std::string(runjournal::serve::find_asset("app.js")->bytes));
-  const std::string etag = js->get_header_value("ETag");
-  REQUIRE(!etag.empty());
-  const httplib::Result again = c.Get("/assets/app.js", {{"If-None-Match", etag}});
-  REQUIRE(again);
-  CHECK(again->status == 304);
-  CHECK(again->body.empty());
-  CHECK(c.Get("/assets/app.css")->get_header_value("Content-Type") == "text/css; charset=utf-8");
-  // Sent as they are even to a client that takes brotli (the library would
-  // spend 10-30 ms compressing each, on every request).
-  c.set_decompress(false);
-  for (const std::string path : {"/assets/run_page.js", "/runs", "/api/runs", "/api/sql?q=SELECT%201&format=csv"}) {
-    CAPTURE(path);
-    const httplib::Result r = c.Get(path.c_str(), {{"Accept-Encoding", "gzip, deflate, br"}});
-    REQUIRE(r);
-    CHECK(r->status == 200);
-    CHECK(!r->has_header("Content-Encoding"));
-  }
-  const json missing = get_json(s, "/assets/nope.js", 404);
-  CHECK(missing["error"]["code"] == "not_found");
 }
 
 TEST_CASE("/api/runs lists newest first, filters, and pages both ways with its cursors") {

@@ -1,7 +1,7 @@
 // runjournal-bench-serve: how fast `runjournal serve` is, beside raw
 // baselines measured in the same run (docs/serve.md has a full run).
 //
-//   runjournal-bench-serve [--dir DIR] [--cli PATH] [--node-script PATH] [--quick]
+//   runjournal-bench-serve [--dir DIR] [--cli PATH] [--node-script PATH] [--quick] [--keep]
 //
 // 1. Builds the journal: 10,000 runs, 1,000,000 events.
 // 2. First render of the runs page in Debian's chromium (a node script
@@ -15,6 +15,10 @@
 // 6. runs() over 1,000,000 runs: first, deep and backward pages, filters and
 //    windows, against the same first page straight from SQLite.
 // --quick shrinks every size (a smoke: proves it runs; its figures mean nothing).
+// --keep reuses the journals an earlier --keep run left in DIR and leaves
+// them there (building them is most of a run's time, so runs before and
+// after a change can be back to back); each run's stream scenarios add
+// 20,400 events to run-0 and run-1.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -55,6 +59,7 @@ struct Config {
   std::string cli = "build/tools/runjournal";
   std::string node_script = "tests/browser/first_render.mjs";
   bool quick = false;
+  bool keep = false;
   int runs = 10'000;
   int events_per_run = 100;
   int million = 1'000'000;
@@ -449,6 +454,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
       config.quick = true;
+    } else if (arg == "--keep") {
+      config.keep = true;
     } else if (arg == "--dir" && i + 1 < argc) {
       config.dir = argv[++i];
     } else if (arg == "--cli" && i + 1 < argc) {
@@ -456,7 +463,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--node-script" && i + 1 < argc) {
       config.node_script = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: runjournal-bench-serve [--quick] [--dir DIR] [--cli PATH] [--node-script PATH]\n");
+      std::fprintf(stderr, "usage: runjournal-bench-serve [--quick] [--keep] [--dir DIR] [--cli PATH] [--node-script PATH]\n");
       return 2;
     }
   }
@@ -466,14 +473,18 @@ int main(int argc, char** argv) {
     config.million = 20'000;
   }
   signal(SIGPIPE, SIG_IGN);
-  fs::remove_all(config.dir);
-  fs::create_directories(config.dir);
   const fs::path db = config.dir / "serve.journal";
-  auto start = Clock::now();
-  build_journal(db, config.runs, config.events_per_run);
-  std::printf("journal: %d runs, %d events, %.0f MB, built in %.1f s\n", config.runs,
-              config.runs * config.events_per_run, static_cast<double>(fs::file_size(db)) / 1e6,
-              ms_since(start) / 1000);
+  if (!config.keep || !fs::exists(db)) {
+    fs::remove_all(config.dir);
+    fs::create_directories(config.dir);
+    const auto start = Clock::now();
+    build_journal(db, config.runs, config.events_per_run);
+    std::printf("journal: %d runs, %d events, %.0f MB, built in %.1f s\n", config.runs,
+                config.runs * config.events_per_run, static_cast<double>(fs::file_size(db)) / 1e6,
+                ms_since(start) / 1000);
+  } else {
+    std::printf("journal: kept from an earlier run, %.0f MB\n", static_cast<double>(fs::file_size(db)) / 1e6);
+  }
   try {
     // Caught here, not left to std::terminate, so that the server's
     // destructor stops it when a scenario fails.
@@ -487,6 +498,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   million_runs(config);
-  fs::remove_all(config.dir);
+  if (!config.keep) fs::remove_all(config.dir);
   return 0;
 }

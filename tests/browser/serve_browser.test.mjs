@@ -117,11 +117,22 @@ test('the runs page lists runs newest first, and a run another process starts ap
     document.querySelector('tr[data-run-id="run-live"] .status')?.textContent === 'executing', null, { timeout: 1000 });
 
   // Filters are URL parameters: the page is shareable and reloadable.
+  // The first page's runs come in the page itself: no request for them.
+  const asked = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/runs') asked.push(r.url()); });
   await page.goto(base + 'runs?status=failed');
   await page.waitForSelector('table.runs tbody tr');
   const failed = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run-id')));
   assert.deepEqual(failed, ['run-migrate']);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(asked, []);
+  assert.equal(await page.getAttribute('#json-link', 'href'), '/api/runs?status=failed');
+  assert.equal(await page.locator('#runs-data').count(), 0);  // read once, then gone
+  // Filters the API refuses: the page asks for them and shows its error.
+  await page.goto(base + 'runs?status=nope');
+  await page.waitForSelector('main .error-text');
+  assert.match(await page.textContent('main .error-text'), /^bad_request: unknown status 'nope'/);
+  assert.deepEqual(asked, [base + 'api/runs?status=nope']);
+  assert.deepEqual(problems.filter((p) => !p.includes('400 (Bad Request)')), []);
   await page.close();
 });
 
@@ -164,6 +175,9 @@ test('a hostile payload and prompt render as text and run nothing', async () => 
   await page.goto(base + 'runs');
   await page.waitForSelector('tr[data-run-id="run-hostile"]');
   assert.equal(await page.textContent('tr[data-run-id="run-hostile"] td.prompt'), HOSTILE);
+  // It came in the page's data block: still one script, the bundle.
+  assert.deepEqual(await page.$$eval('script', (all) => all.map((s) => s.getAttribute('src'))), ['/assets/bundle.js']);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
   await page.goto(base + 'runs/run-hostile');
   await page.waitForSelector('li.event[data-seq="2"]');
   await page.click('li.event[data-seq="2"] .event-toggle');

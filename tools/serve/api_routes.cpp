@@ -78,9 +78,13 @@ RunFilter run_filter(const Params& params) {
   return filter;
 }
 
+}  // namespace
+
 // GET /api/runs: one page of runs, newest first unless order=oldest, with
-// the cursors of the pages on either side (null when there is none).
-void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+// the cursors of the pages on either side (null when there is none). The
+// runs page carries the same body for its own parameters (page_routes.cpp).
+std::shared_ptr<const std::string> runs_body(ServeContext& ctx, const httplib::Request& req,
+                                             const std::string& cache_key) {
   const Params params(req, {"status", "session", "since", "until", "q", "limit", "after", "before", "order", "full"});
   const RunFilter filter = run_filter(params);
   const bool full = params.flag("full");
@@ -91,9 +95,8 @@ void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response&
   const std::string order = params.choice("order", {"newest", "oldest"}).value_or("newest");
   page.order = order == "oldest" ? RunOrder::OldestFirst : RunOrder::NewestFirst;
   const bool backwards = page.before_run_id.has_value();
-  // The request as the cache knows it: an age (since=1h) means another
-  // window every millisecond, so such a page is never reused.
-  const std::string cache_key = req.target;
+  // An age (since=1h) means another window every millisecond, so such a
+  // page is never reused.
   const bool cacheable = !req.has_param("since") && !req.has_param("until");
   std::vector<Run> runs;
   nlohmann::json body;
@@ -127,8 +130,7 @@ void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response&
     body["next_after"] = has_next ? nlohmann::json(runs.back().run_id) : nlohmann::json(nullptr);
     body["prev_before"] = has_prev ? nlohmann::json(runs.front().run_id) : nlohmann::json(nullptr);
   });
-  res.set_header("Cache-Control", "no-store");
-  if (cached) return set_shared_body(res, std::move(cached), "application/json; charset=utf-8");
+  if (cached) return cached;
   // Built with the Journal given back: another request may read meanwhile.
   // The runs are spliced in as text, the rest is small.
   std::string text = dump(body);
@@ -136,7 +138,16 @@ void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response&
   text += ",\"runs\":" + runs_text(runs, full) + "}";
   auto shared = std::make_shared<const std::string>(std::move(text));
   if (cacheable) ctx.runs_pages.store(cache_key, body["position"].get<std::int64_t>(), shared);
-  set_shared_body(res, std::move(shared), "application/json; charset=utf-8");
+  return shared;
+}
+
+namespace {
+
+void get_runs(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  // The request as the cache knows it.
+  std::shared_ptr<const std::string> body = runs_body(ctx, req, req.target);
+  res.set_header("Cache-Control", "no-store");
+  set_shared_body(res, std::move(body), "application/json; charset=utf-8");
 }
 
 // GET /api/runs/RUN: the run, its driver, its live checkpoint and its

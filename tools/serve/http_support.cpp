@@ -132,6 +132,20 @@ void set_json(httplib::Response& res, const nlohmann::json& json) {
   set_body(res, dump(json), "application/json; charset=utf-8");
 }
 
+std::string json_for_html(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + json.size() / 16);
+  for (const char c : json) {
+    switch (c) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 httplib::Headers security_headers() {
   return {
       // Scripts and styles only from this server's own files: no inline

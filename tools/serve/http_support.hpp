@@ -72,6 +72,13 @@ void set_static_body(httplib::Response& res, std::string_view bytes, const std::
 // Whether `res` has a body set by either (or by set_content).
 bool has_body(const httplib::Response& res) noexcept;
 
+// JSON text made safe to stand inside an HTML <script type="application/json">
+// element: every '<', '>' and '&' becomes its \u escape, so no `</script>`,
+// `<!--` or other markup can appear in it, whatever the strings hold. In
+// JSON those characters occur only inside strings, so JSON.parse of the
+// result gives back exactly the same value.
+std::string json_for_html(std::string_view json);
+
 // The headers on every response: the Content-Security-Policy (no inline
 // script or style, nothing from another origin, no framing) and its
 // companions (nosniff, no referrer).

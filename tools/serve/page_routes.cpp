@@ -1,12 +1,23 @@
 // page_routes.cpp — the pages and the files they load.
 //
-// Every page is the same HTML shell (assets/index.html): no data is ever
-// written into HTML on the server, so there is no server-side escaping to
-// get wrong. The shell's script reads the URL, fetches the page's JSON twin
-// (/api + the page's path) and builds the page with text nodes
-// (assets/dom.js). A run page for a run that does not exist is the shell
-// with status 404, so the status tells the truth and the page explains.
+// Every page is the same HTML shell (assets/index.html). The shell's script
+// reads the URL, fetches the page's JSON twin (/api + the page's path) and
+// builds the page with text nodes (assets/dom.js). A run page for a run
+// that does not exist is the shell with status 404, so the status tells the
+// truth and the page explains.
+//
+// The runs page, the one most opened, carries its twin's first answer
+// instead of fetching it: the /api/runs body for the page's own filters, in
+// a <script type="application/json"> data block that the browser never runs
+// (the CSP needs no exception) and the script reads with JSON.parse. It is
+// the only data ever written into HTML, and it is JSON escaped for HTML
+// (json_for_html: no '<', '>' or '&' in it), so no text in the journal can
+// end the block or become markup. That saves the round trip that used to
+// follow the script's loading (docs/serve.md, "Speed").
+#include <algorithm>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "embedded_files.hpp"
 #include "http_support.hpp"
@@ -30,6 +41,43 @@ const Asset& shell() {
   return page;
 }
 
+// The parameters of a runs page that its script passes on to /api/runs:
+// the filters and cursors, when not empty (an empty form field means "any").
+constexpr const char* kRunsPageToApi[] = {"status", "session", "since", "until", "q", "order", "limit", "after",
+                                          "before"};
+
+// The runs page: the shell with the /api/runs body for its parameters
+// before </body>; without it when that body is an error, so the script
+// fetches it and shows the error as on any other page.
+void send_runs_page(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  httplib::Request api;
+  nlohmann::json key = nlohmann::json::object();
+  for (const char* name : kRunsPageToApi) {
+    const auto it = req.params.find(name);
+    if (it == req.params.end() || it->second.empty()) continue;
+    api.params.emplace(name, it->second);
+    key[name] = it->second;
+  }
+  std::shared_ptr<const std::string> body;
+  try {
+    body = runs_body(ctx, api, "runs page " + dump(key));
+  } catch (const ApiError&) {
+  } catch (const Error&) {
+  }
+  if (!body) return send_asset(req, res, shell(), "no-cache");
+  static const std::string_view html = shell().bytes;
+  static const std::size_t end = std::min(html.rfind("</body>"), html.size());
+  std::string page;
+  page.reserve(html.size() + body->size() + body->size() / 8 + 64);
+  page.append(html.substr(0, end));
+  page += "<script type=\"application/json\" id=\"runs-data\">";
+  page += json_for_html(*body);
+  page += "</script>\n";
+  page.append(html.substr(end));
+  res.set_header("Cache-Control", "no-store");  // it holds journal data
+  set_body(res, std::move(page), std::string(shell().content_type));
+}
+
 }  // namespace
 
 void add_page_routes(httplib::Server& server, ServeContext& ctx) {
@@ -40,7 +88,13 @@ void add_page_routes(httplib::Server& server, ServeContext& ctx) {
                         "include_interrupted"});
     send_asset(req, res, shell(), "no-cache");
   });
-  for (const char* path : {"/", "/runs", "/recovery", "/stats"}) server.Get(path, page);
+  const auto runs_page = guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+    Params params(req, {"status", "session", "since", "until", "q", "limit", "after", "before", "order",
+                        "include_interrupted"});
+    send_runs_page(ctx, req, res);
+  });
+  for (const char* path : {"/", "/runs"}) server.Get(path, runs_page);
+  for (const char* path : {"/recovery", "/stats"}) server.Get(path, page);
   server.Get("/sql", guarded([](const httplib::Request& req, httplib::Response& res) {
                Params params(req, {"q"});
                send_asset(req, res, shell(), "no-cache");

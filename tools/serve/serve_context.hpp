@@ -39,4 +39,10 @@ void add_api_routes(httplib::Server& server, ServeContext& context);
 void add_stream_route(httplib::Server& server, ServeContext& context);
 void add_page_routes(httplib::Server& server, ServeContext& context);
 
+// The body /api/runs answers `req` with (api_routes.cpp), reused from
+// context.runs_pages under `cache_key` while the journal has not moved;
+// throws ApiError for bad parameters, as the route answers them.
+std::shared_ptr<const std::string> runs_body(ServeContext& context, const httplib::Request& req,
+                                             const std::string& cache_key);
+
 }  // namespace runjournal::serve

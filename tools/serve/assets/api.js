@@ -30,6 +30,20 @@ export async function getJSON(url) {
   return body;
 }
 
+// The JSON the server put in the page for it (a <script type="application/json">
+// data block, never run; page_routes.cpp), taken once: null when there is
+// none or it was taken already.
+export function pageData(id) {
+  const element = document.getElementById(id);
+  if (!element) return null;
+  element.remove();
+  try {
+    return JSON.parse(element.textContent);
+  } catch (e) {
+    return null;
+  }
+}
+
 // Builds "/api/…?a=1&b=2" from an object, leaving out empty values.
 export function apiURL(path, params) {
   const query = new URLSearchParams();

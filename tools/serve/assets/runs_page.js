@@ -1,6 +1,6 @@
 // runs_page.js — /runs: the runs, newest first, filtered and paged by the
 // URL's parameters (the same as /api/runs takes), live.
-import { apiURL, debounce, follow, getJSON } from './api.js';
+import { apiURL, debounce, follow, getJSON, pageData } from './api.js';
 import { h, replace } from './dom.js';
 import { clip, duration, runDuration, STATUSES, statusBadge, time, TERMINAL } from './format.js';
 
@@ -62,7 +62,9 @@ export async function runsPage(main, params) {
   for (const name of [...FILTERS, 'after', 'before']) if (params.get(name)) query[name] = params.get(name);
   const url = apiURL('/api/runs', query);
   document.getElementById('json-link').setAttribute('href', url);
-  let body = await getJSON(url);
+  // The server sends the first answer in the page itself (the same body
+  // as `url` gives); fetched only when it could not (an error to show).
+  let body = pageData('runs-data') || await getJSON(url);
   const tbody = h('tbody', {});
   const notice = h('p', { class: 'notice', 'aria-live': 'polite' });
   const count = h('span', { class: 'muted' });
