@@ -87,7 +87,7 @@ TEST_CASE("the runs page's block is /api/runs for the page's filters, hostile te
   // Empty form fields mean "any", as the page's script reads them; cursors
   // and the limit are passed on.
   const json all = get_json(s, "/api/runs");
-  for (const auto& [page_path, api_path] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& paths : std::vector<std::pair<std::string, std::string>>{
            {"/runs", "/api/runs"},
            {"/", "/api/runs"},
            {"/runs?status=&session=&since=&until=&q=&order=newest", "/api/runs?order=newest"},
@@ -95,6 +95,10 @@ TEST_CASE("the runs page's block is /api/runs for the page's filters, hostile te
            {"/runs?session=s-a&limit=1", "/api/runs?session=s-a&limit=1"},
            {"/runs?q=" + url_encode("<img"), "/api/runs?q=" + url_encode("<img")},
            {"/runs?order=oldest&after=run-done", "/api/runs?order=oldest&after=run-done"}}) {
+    // Named copies, not structured bindings: CAPTURE's lambda cannot see a
+    // binding under clang 14.
+    const std::string& page_path = paths.first;
+    const std::string& api_path = paths.second;
     CAPTURE(page_path);
     const httplib::Result r = c.Get(page_path.c_str());
     REQUIRE(r);
