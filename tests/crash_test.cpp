@@ -11,7 +11,6 @@
 // RUNJOURNAL_CRASH_SECONDS=T caps the time per durability (CI: 25 s).
 #include <doctest/doctest.h>
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,40 +34,6 @@ using runjournal::test::TempDir;
 
 namespace {
 
-// Reads the child's stdout a line at a time, waiting at most until `deadline`.
-class LineReader {
- public:
-  explicit LineReader(int fd) : fd_(fd) {}
-
-  // The next whole line, or false at EOF or when the deadline passed.
-  bool next(std::string& line, std::chrono::steady_clock::time_point deadline) {
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return true;
-      }
-      if (eof_) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) {
-        eof_ = true;
-      } else {
-        buffer_.append(buf, static_cast<std::size_t>(n));
-      }
-    }
-  }
-
- private:
-  int fd_;
-  std::string buffer_;
-  bool eof_ = false;
-};
-
 struct Tally {
   long iterations = 0;
   long killed = 0;    // killed before it finished
@@ -86,7 +51,7 @@ std::string run_and_kill(const std::filesystem::path& db, const std::string& pre
                          std::vector<Acked>& acked, std::map<std::string, std::int64_t>& imported, Tally& tally) {
   runjournal::test::Child child = runjournal::test::start_process(
       {RUNJOURNAL_TEST_CHILD, "mixed", db.string(), prefix, std::to_string(seed), "60", durability});
-  LineReader reader(child.out_fd);
+  runjournal::test::LineReader reader(child.out_fd);
   std::vector<std::string> seen;
   std::string line;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -94,10 +59,11 @@ std::string run_and_kill(const std::filesystem::path& db, const std::string& pre
   std::this_thread::sleep_for(delay);
   ::kill(child.pid, SIGKILL);
   const runjournal::test::Outcome outcome = runjournal::test::finish_process(child);
-  // Everything the child printed before it died is in the pipe, except that
-  // a kill between two writes of a full stdio buffer cuts a line short: only
-  // whole lines count ("ACK r 145 4" may be the start of "ACK r 145 4096").
-  std::string out = outcome.out;
+  // Everything the child printed before it died is in the reader or the
+  // pipe, except that a kill between two writes of a full stdio buffer cuts
+  // a line short: only whole lines count ("ACK r 145 4" may be the start of
+  // "ACK r 145 4096").
+  std::string out = reader.take_rest() + outcome.out;
   out.erase(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
   std::istringstream rest(out);
   while (std::getline(rest, line)) seen.push_back(line);

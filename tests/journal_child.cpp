@@ -22,6 +22,17 @@
 //                                       "ACK run seq position" for every
 //                                       event it committed ("IMPORTED run n"
 //                                       after an import)
+//   keyed-batches DB SEED FIRST COUNT [full|normal]
+//                                       batches FIRST … FIRST+COUNT-1 over the
+//                                       runs kb-0, kb-1, kb-2 (created when
+//                                       missing), every event with an
+//                                       idempotency key "b<op>.<i>/<size>";
+//                                       batch op's content depends on SEED and
+//                                       op alone, so a batch sent again after
+//                                       a kill is the same batch. Prints
+//                                       "BEGIN op", then "ACK run seq
+//                                       position" per event and "DONE op"
+//                                       after it returned
 //   slow-read DB SECONDS HOLD_MS        hold a read snapshot open for HOLD_MS,
 //                                       again and again; print "HELD n"
 //   runs DB                             open DB read-only and print "RUN id
@@ -173,6 +184,37 @@ int mixed(const std::string& db, const std::string& prefix, unsigned seed, long 
   return 0;
 }
 
+int keyed_batches(const std::string& db, unsigned seed, long first, long count, const std::string& durability) {
+  runjournal::Options options;
+  options.durability = durability == "normal" ? runjournal::Durability::Normal : runjournal::Durability::Full;
+  Journal journal = Journal::open(db, options);
+  const std::vector<std::string> runs = {"kb-0", "kb-1", "kb-2"};
+  for (const std::string& id : runs) {
+    if (journal.run(id)) continue;  // made by an earlier child
+    const runjournal::Run run = journal.create_run({.session_id = "kb", .prompt = "child", .run_id = id});
+    std::printf("ACK %s 1 %lld\n", run.run_id.c_str(), static_cast<long long>(run.first_position));
+  }
+  for (long op = first; op < first + count; ++op) {
+    // The batch is a function of (seed, op): a retry after a kill sends the
+    // same events with the same keys, which an idempotent retry needs.
+    std::mt19937 rng(seed ^ static_cast<unsigned>(op * 2654435761u));
+    const std::size_t size = rng() % 5 == 0 ? 100 + rng() % 300 : 1 + rng() % 12;
+    const std::string pad(rng() % 4 == 0 ? std::size_t{1500} : std::size_t{8}, 'x');
+    std::vector<runjournal::NewEvent> batch;
+    for (std::size_t i = 0; i < size; ++i) {
+      runjournal::NewEvent e{runs[rng() % runs.size()], "tool_called", {{"op", op}, {"i", i}, {"pad", pad}}, {}};
+      e.options.idempotency_key = "b" + std::to_string(op) + "." + std::to_string(i) + "/" + std::to_string(size);
+      batch.push_back(std::move(e));
+    }
+    std::printf("BEGIN %ld\n", op);
+    std::fflush(stdout);
+    for (const auto& e : journal.append_batch(batch)) print_ack(e);
+    std::printf("DONE %ld\n", op);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 int slow_read(const std::string& db, double seconds, long hold_ms) {
   SQLite::Database reader(db, SQLite::OPEN_READONLY, 10'000);
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -237,6 +279,10 @@ int main(int argc, char** argv) {
     if (args.size() >= 5 && args[0] == "mixed") {
       return mixed(args[1], args[2], static_cast<unsigned>(std::stoul(args[3])), std::stol(args[4]),
                    args.size() > 5 ? args[5] : "full");
+    }
+    if (args.size() >= 5 && args[0] == "keyed-batches") {
+      return keyed_batches(args[1], static_cast<unsigned>(std::stoul(args[2])), std::stol(args[3]),
+                           std::stol(args[4]), args.size() > 5 ? args[5] : "full");
     }
     if (args.size() == 4 && args[0] == "slow-read") return slow_read(args[1], std::stod(args[2]), std::stol(args[3]));
   } catch (const runjournal::Error& e) {

@@ -1,5 +1,9 @@
 #include "reliability_support.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -58,6 +62,60 @@ std::vector<std::string> check_journal(const std::filesystem::path& path, const 
   if (journal.runs({}, {.limit = 1'000'000}) != before) problems.push_back("runs differ from a rebuild");
   if (events_out) *events_out = events;
   return problems;
+}
+
+std::vector<std::string> check_keyed_batches(const std::vector<Event>& events, long* batches) {
+  struct Seen {
+    std::int64_t size = 0;
+    std::int64_t count = 0;
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+  };
+  std::map<long, Seen> seen;
+  std::vector<std::string> problems;
+  for (const Event& e : events) {
+    if (!e.idempotency_key || e.idempotency_key->empty() || e.idempotency_key->front() != 'b') continue;
+    long op = 0, index = 0, size = 0;
+    if (std::sscanf(e.idempotency_key->c_str(), "b%ld.%ld/%ld", &op, &index, &size) != 3) {
+      problems.push_back(fmt::format("position {}: key {} is not a batch's", e.position, *e.idempotency_key));
+      continue;
+    }
+    Seen& s = seen[op];
+    if (s.count == 0) s.first = e.position;
+    s.size = size;
+    s.last = e.position;
+    ++s.count;
+  }
+  for (const auto& [op, s] : seen) {
+    if (s.count != s.size || s.last - s.first + 1 != s.size) {
+      problems.push_back(fmt::format("batch {} is half there: {} of {} events, positions {} to {}", op, s.count,
+                                     s.size, s.first, s.last));
+    }
+  }
+  if (batches) *batches = static_cast<long>(seen.size());
+  return problems;
+}
+
+bool LineReader::next(std::string& line, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return true;
+    }
+    if (eof_) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) {
+      eof_ = true;
+    } else {
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
 }
 
 long env_number(const char* name, long fallback) {

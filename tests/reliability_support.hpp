@@ -2,10 +2,12 @@
 // suites check after they have hurt a journal.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <runjournal/journal.hpp>
@@ -27,9 +29,29 @@ struct Acked {
 std::string record_child_line(const std::string& line, std::vector<Acked>& acked,
                               std::map<std::string, std::int64_t>& imported, std::string* rest = nullptr);
 
+// Reads a child's stdout a line at a time, waiting at most until a deadline.
+class LineReader {
+ public:
+  explicit LineReader(int fd) : fd_(fd) {}
+  // The next whole line (without its newline), or false at EOF or when the
+  // deadline passed.
+  bool next(std::string& line, std::chrono::steady_clock::time_point deadline);
+  // What was read past the last line next() returned; the reader is empty after.
+  std::string take_rest() { return std::exchange(buffer_, std::string()); }
 
+ private:
+  int fd_;
+  std::string buffer_;
+  bool eof_ = false;
+};
 
-// Opens `path` with the default VFS and checks the journal's invariants:
+// The events written by the test child's keyed-batches mode carry keys
+// "b<op>.<i>/<size>": each batch op must be there whole (all `size` events,
+// at consecutive positions: one commit) or not at all. Returns one line per
+// batch that is not, and counts the whole batches in `batches` when given.
+std::vector<std::string> check_keyed_batches(const std::vector<Event>& events, long* batches = nullptr);
+
+// Opens `path` (a file with the default VFS, or a PostgreSQL URI) and checks the journal's invariants:
 // verify() is clean, positions run 1, 2, 3 … with no gap, every run's seqs
 // run 1 … event_count with no gap, no idempotency key appears twice in a
 // run, runs() equals runs() after a rebuild(), and every acknowledged event
