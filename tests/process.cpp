@@ -44,6 +44,12 @@ pid_t spawn_process(const std::vector<std::string>& argv, const Redirect& redire
   if (redirect.out >= 0) posix_spawn_file_actions_adddup2(&actions, redirect.out, STDOUT_FILENO);
   if (redirect.err >= 0) posix_spawn_file_actions_adddup2(&actions, redirect.err, STDERR_FILENO);
   for (int fd : redirect.close_in_child) posix_spawn_file_actions_addclose(&actions, fd);
+  // The originals of the redirected descriptors too: a daemon the child
+  // starts (a database server) would otherwise keep our pipe open, and
+  // reading the child's output would wait for that daemon to exit.
+  for (int fd : {redirect.in, redirect.out, redirect.err}) {
+    if (fd > STDERR_FILENO) posix_spawn_file_actions_addclose(&actions, fd);
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
