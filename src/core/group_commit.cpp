@@ -258,7 +258,7 @@ void Writer::finish_commit(Transaction& txn, std::int64_t first, std::int64_t po
   // The lease rides in a commit that writes, once due (writer.hpp).
   const std::int64_t now_ms = system_clock_ms();
   const bool refresh_lease = now_ms >= lease_due_ms_;
-  if (refresh_lease) write_lease(now_ms);
+  if (refresh_lease) write_lease(lease_host_, lease_boot_id_, now_ms + lease_ttl_ms_);
   // journal_meta's positions are lower bounds (docs/format.md): written
   // every kMetaEvery positions, not every commit, which saves a page in
   // every commit's WAL frames. They bound how far back a catch-up after
