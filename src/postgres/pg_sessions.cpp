@@ -22,6 +22,9 @@ constexpr const char* kLockCounter =
 constexpr const char* kRaiseCounter =
     "UPDATE journal_meta SET last_position = GREATEST(last_position, $1) WHERE singleton = 1 "
     "RETURNING xmin::text::bigint AS version";
+// Wakes followers (pg_backend.cpp's listener): sent inside the transaction,
+// so it is delivered when, and only if, the transaction commits.
+constexpr const char* kNotifyChange = "SELECT pg_notify($1, current_schema())";
 constexpr const char* kReadCounter = "SELECT xmin::text::bigint AS version FROM journal_meta WHERE singleton = 1";
 // The journal's tables and their indexes and TOAST, in bytes.
 constexpr const char* kTableBytes =
@@ -174,11 +177,14 @@ void PgWriteSession::commit() {
     pg::Connection& conn = stores_->conn;
     pg::Pipeline pipeline(conn);
     pipeline.send(kRaiseCounter, {stores_->state.max_inserted});
+    const bool wrote_events = stores_->state.max_inserted > 0;
+    if (wrote_events) pipeline.send(kNotifyChange, {std::string_view(kChangeChannel)});
     pipeline.send("COMMIT", std::span<const pg::Param>());
     const std::vector<pg::Result> results = pipeline.sync();
-    if (results.at(1).command_status() != "COMMIT") {
+    const pg::Result& committed = results.back();
+    if (committed.command_status() != "COMMIT") {
       throw Error(ErrorCode::Io, fmt::format("commit: the server rolled the transaction back (it answered {})",
-                                             results.at(1).command_status()));
+                                             committed.command_status()));
     }
     own_version_ = results.at(0).int64(0, results.at(0).column("version"));
     vacuumed_ = false;

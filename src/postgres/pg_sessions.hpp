@@ -26,6 +26,10 @@
 namespace runjournal::detail {
 
 // How sessions set up their connection (pg_backend.cpp makes it).
+// The channel on which commits that write events notify followers; the
+// payload is the journal's schema.
+inline constexpr const char* kChangeChannel = "runjournal_changes";
+
 struct PgSettings {
   std::string conninfo;  // what libpq connects to
   std::string name;      // the journal's name in messages: the URI without its password
