@@ -103,6 +103,10 @@ class WriteSession : public Session {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Whether the engine has given up the open transaction after a failed
+  // statement (PostgreSQL does, SQLite does not): nothing more can be
+  // written in it, only a rollback (to a savepoint, or whole) helps.
+  virtual bool transaction_failed() const noexcept { return false; }
   virtual void set_durability(Durability durability) = 0;
   virtual Durability durability() const = 0;
   // After prune: gives back up to a bounded number of free pages in a

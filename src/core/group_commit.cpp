@@ -202,7 +202,13 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
             cache.end_undo(/*roll_back=*/false);
           }
         } catch (const Error& e) {
-          if (!is_refusal(e.code()) || group.size() == 1 || (wrote && !isolate)) throw;
+          // Without a savepoint, a transaction the engine has given up
+          // (a failed statement on PostgreSQL, maybe an earlier batch's
+          // deferred insert) cannot carry the others: the group fails.
+          if (!is_refusal(e.code()) || group.size() == 1 || (wrote && !isolate) ||
+              (!isolate && session_->transaction_failed())) {
+            throw;
+          }
           if (isolate) {
             session_->rollback_to_savepoint();
             cache.end_undo(/*roll_back=*/true);

@@ -66,7 +66,7 @@ void pg_translate_errors(std::string_view what, const std::function<void()>& fn)
 }
 
 PgStores::PgStores(pg::Connection connection)
-    : conn(std::move(connection)), events(conn, state), runs(conn), meta(conn), leases(conn) {}
+    : conn(std::move(connection)), queue(conn), events(conn, state, queue), runs(conn, queue), meta(conn), leases(conn) {}
 
 PgReadSession::PgReadSession(const PgSettings& settings)
     : settings_(settings), stores_(std::make_unique<PgStores>(connect_session(settings))) {}
@@ -155,6 +155,7 @@ void PgWriteSession::begin() {
       apply_settings();
     }
     stores_->state = PgTransactionState{};
+    stores_->queue.discard();
     pg::Pipeline pipeline(conn);
     pipeline.send("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE", std::span<const pg::Param>());
     pipeline.send(kLockCounter, std::span<const pg::Param>());
@@ -195,17 +196,26 @@ void PgWriteSession::rollback() noexcept {
   // Swallowed: a connection that broke has rolled the transaction back on
   // the server, so nothing is left half-written either way.
   try {
+    stores_->queue.discard();  // the rollback would undo it
     pg::Connection& conn = stores_->conn;
     if (conn.usable() && conn.in_transaction()) conn.exec("ROLLBACK");
   } catch (...) {
   }
 }
 
+// The write queue (pg_write_queue.hpp) goes out before each of these
+// statements: before SAVEPOINT, so what earlier batches wrote fails outside
+// this batch's savepoint; before RELEASE, so what this batch wrote fails
+// inside it, and the batch is refused alone. COMMIT's pipeline sends it
+// likewise.
 void PgWriteSession::savepoint() { stores_->conn.exec("SAVEPOINT batch"); }
 
 void PgWriteSession::release_savepoint() { stores_->conn.exec("RELEASE SAVEPOINT batch"); }
 
 void PgWriteSession::rollback_to_savepoint() {
+  // Queued since the savepoint (savepoint() sent everything before it):
+  // the rollback undoes it, so it need not be sent.
+  stores_->queue.discard();
   stores_->conn.exec("ROLLBACK TO SAVEPOINT batch");
   stores_->conn.exec("RELEASE SAVEPOINT batch");
 }
