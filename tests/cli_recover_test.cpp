@@ -104,6 +104,41 @@ TEST_CASE("--mark-interrupted writes run_interrupted to each listed run, and ver
         std::string::npos);
 }
 
+TEST_CASE("--claim resumes the listed runs for the caller, oldest first, at most --limit of them") {
+  Cli cli;
+  cli.ok({"init", cli.db()});
+  cut_off_run(cli, "r1");
+  cut_off_run(cli, "r2");
+  const json first = cli.ok_json({"recover", cli.db(), "--claim", "--limit", "1", "--json"});
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["run_id"] == "r1");
+  CHECK(first[0]["status"] == "created");  // resuming keeps a live run's status
+  CHECK(first[0]["driver_pid"] == ::getpid());  // the caller of runjournal drives it now
+  CHECK(first[0]["checkpoint_id"] == "cp-2");
+  const std::string second = cli.ok({"recover", cli.db(), "--claim"});
+  CHECK(second.find("r2") != std::string::npos);
+  CHECK(second.find("claimed 1 run\n") != std::string::npos);
+  // Driven by this live process: nothing is cut off, nothing left to claim.
+  CHECK(cli.ok_json({"recover", cli.db(), "--json"}) == json::array());
+  CHECK(cli.ok({"recover", cli.db(), "--claim"}) == "no run was cut off\n");
+  for (const char* id : {"r1", "r2"}) {
+    const json events = cli.ok_json({"events", cli.db(), id, "--json"});
+    CHECK(events.back()["kind"] == "run_resumed");
+  }
+  CHECK(cli.ok({"verify", cli.db()}).rfind("ok", 0) == 0);
+}
+
+TEST_CASE("--claim with --mark-interrupted, and --limit without --claim or below 1, are usage errors") {
+  Cli cli;
+  cli.ok({"init", cli.db()});
+  cut_off_run(cli, "r1");
+  const std::int64_t before = cli.ok_json({"stats", cli.db(), "--json"})["last_position"].get<std::int64_t>();
+  CHECK(cli.run({"recover", cli.db(), "--claim", "--mark-interrupted"}).exit_code == 2);
+  CHECK(cli.run({"recover", cli.db(), "--limit", "3"}).exit_code == 2);
+  CHECK(cli.run({"recover", cli.db(), "--claim", "--limit", "0"}).exit_code == 2);
+  CHECK(cli.ok_json({"stats", cli.db(), "--json"})["last_position"].get<std::int64_t>() == before);
+}
+
 TEST_CASE("run_resumed with --driver-pid brings an interrupted run back to executing under that driver") {
   Cli cli;
   cli.ok({"init", cli.db()});

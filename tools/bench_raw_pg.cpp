@@ -1,10 +1,10 @@
 // bench_raw_pg.cpp — the raw-libpq baseline for the PostgreSQL backend's
-// benchmark: what a careful libpq program gets for the journal's writes,
-// and so what the backend is held to (issue 14: one event per commit at
-// least 0.8x this, 16 threads at least 4x this one-thread figure, batches
-// of 1,000 at least 0.85x this).
-//
-//   runjournal-bench-raw-pg [--uri URI] [--seconds S] [--quick]
+// benchmark (bench_raw_pg.hpp): what a careful libpq program gets for the
+// journal's writes, and so what the backend is held to (issue 14: one event
+// per commit at least 0.8x this, 16 threads at least 4x this one-thread
+// figure, batches of 1,000 at least 0.85x this). runjournal-bench-raw-pg
+// (bench_raw_pg_main.cpp) prints it alone; runjournal-bench-pg
+// (bench_pg.cpp) beside the journal.
 //
 // Every event is what the journal writes: an insert into the real `events`
 // table (migrations/postgresql, JSONB payload, its constraints and indexes)
@@ -40,14 +40,16 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include "bench_raw_pg.hpp"
 #include "postgres/connection.hpp"
 #include "postgres/migrator.hpp"
 
+namespace rjbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kPayload = R"({"tool_name":"search","args":{"query":"quarterly report","limit":10}})";
+constexpr const char* kPayload = kRawPgPayload;
 
 constexpr const char* kSingle =
     "WITH p AS (UPDATE journal_meta SET last_position = last_position + 1 WHERE singleton = 1 "
@@ -180,23 +182,18 @@ class Writer {
   std::int64_t seq_ = 0;
 };
 
-enum class Kind { Single, Sequence, Batch, Unnest };
+}  // namespace
 
-struct Scenario {
-  const char* name;
-  Kind kind;
-  int threads;
-  int per_txn;
-};
+std::string with_search_path(const std::string& uri, const std::string& schema) {
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+}
 
-// Runs one scenario for `seconds` in a fresh schema; events per second.
-double measure(const std::string& uri, const Scenario& s, double seconds, std::int64_t& events) {
+double measure_raw_pg(const std::string& uri, const RawPgScenario& s, double seconds, std::int64_t& events) {
   namespace pg = runjournal::pg;
   pg::Connection admin = pg::Connection::connect(uri);
   const std::string schema = fmt::format("rjbench_raw_{}_{}", s.name, s.threads);
   admin.exec(fmt::format("DROP SCHEMA IF EXISTS {0} CASCADE; CREATE SCHEMA {0}", schema));
-  const std::string schema_uri =
-      uri + (uri.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+  const std::string schema_uri = with_search_path(uri, schema);
   {
     pg::Connection setup = pg::Connection::connect(schema_uri);
     pg::migrate(setup);
@@ -215,10 +212,10 @@ double measure(const std::string& uri, const Scenario& s, double seconds, std::i
       try {
         Writer& w = *writers[static_cast<std::size_t>(t)];
         while (Clock::now() < stop) {
-          if (s.kind == Kind::Single || s.kind == Kind::Sequence) {
-            w.single(s.kind == Kind::Sequence);
+          if (s.kind == RawPgKind::Single || s.kind == RawPgKind::Sequence) {
+            w.single(s.kind == RawPgKind::Sequence);
           } else {
-            w.batch(s.per_txn, s.kind == Kind::Unnest);
+            w.batch(s.per_txn, s.kind == RawPgKind::Unnest);
           }
           done.fetch_add(s.per_txn);
         }
@@ -236,55 +233,4 @@ double measure(const std::string& uri, const Scenario& s, double seconds, std::i
   return static_cast<double>(events) / elapsed;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string uri = std::getenv("RUNJOURNAL_PG_URI") != nullptr ? std::getenv("RUNJOURNAL_PG_URI") : "";
-  double seconds = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      seconds = 0.3;
-    } else if (arg == "--uri" && i + 1 < argc) {
-      uri = argv[++i];
-    } else if (arg == "--seconds" && i + 1 < argc) {
-      seconds = std::atof(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: runjournal-bench-raw-pg [--uri URI] [--seconds S] [--quick]\n");
-      return 2;
-    }
-  }
-  if (uri.empty() || seconds <= 0) {
-    std::fprintf(stderr, "error: no server (give --uri or set RUNJOURNAL_PG_URI) or no time\n");
-    return 2;
-  }
-  const Scenario scenarios[] = {
-      {"single", Kind::Single, 1, 1},         {"single", Kind::Single, 16, 1},
-      {"batch", Kind::Batch, 1, 1000},        {"unnest", Kind::Unnest, 1, 1000},
-      {"sequence", Kind::Sequence, 1, 1},     {"sequence", Kind::Sequence, 16, 1},
-  };
-  try {
-    runjournal::pg::Connection admin = runjournal::pg::Connection::connect(uri);
-    const runjournal::pg::Result v = admin.exec(
-        "SELECT current_setting('server_version') AS v, current_setting('fsync') AS f, "
-        "current_setting('synchronous_commit') AS s, current_setting('commit_delay') AS d");
-    fmt::print("raw libpq baseline: PostgreSQL {}, fsync={}, synchronous_commit={}, commit_delay={}; {} s each\n\n",
-               v.text(0, v.column("v")), v.text(0, v.column("f")), v.text(0, v.column("s")),
-               v.text(0, v.column("d")), seconds);
-    fmt::print("{:<10} {:>7} {:>9} {:>9} {:>11} {:>12}\n", "scenario", "threads", "per txn", "events", "events/s",
-               "vs single/1");
-    double base = 0;
-    for (const Scenario& s : scenarios) {
-      std::int64_t events = 0;
-      const double rate = measure(uri, s, seconds, events);
-      if (base == 0) base = rate;
-      fmt::print("{:<10} {:>7} {:>9} {:>9} {:>11.0f} {:>11.2f}x\n", s.name, s.threads, s.per_txn, events, rate,
-                 rate / base);
-      std::fflush(stdout);
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
-}
+}  // namespace rjbench

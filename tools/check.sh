@@ -22,6 +22,9 @@ bash tests/browser/run.sh build
 # The benchmark as a smoke only (tiny sizes: proves every scenario runs; its
 # figures mean nothing). The real run is docs/performance.md.
 ./build/tools/runjournal-bench --quick --dir build/bench-smoke
+# The same for the PostgreSQL backend's benchmark (beside raw libpq): it
+# starts a throwaway cluster of its own and destroys it on every way out.
+./build/tools/runjournal-bench-pg --quick
 # The same for the web view's benchmark (docs/serve.md): a real server,
 # wrk and chromium on tiny sizes.
 bash tools/bench_serve.sh build --quick >/dev/null

@@ -5,7 +5,9 @@
 // Listing is Journal::recover() and changes nothing. --mark-interrupted then
 // gives up each listed run with run_interrupted, guarded by the seq it was
 // listed at: a run that moved since (its driver was alive after all) is
-// left alone and named in a note, never overwritten.
+// left alone and named in a note, never overwritten. --claim instead takes
+// them over for the caller (Journal::claim_recovered): when several hosts
+// run it at once on one shared journal, each run goes to exactly one.
 
 #include <cstdint>
 #include <iostream>
@@ -30,7 +32,10 @@ struct RecoverArgs {
   std::string db;
   bool json = false;
   bool mark_interrupted = false;
+  bool claim = false;
   bool include_interrupted = false;
+  std::size_t limit = static_cast<std::size_t>(-1);
+  CLI::Option* limit_option = nullptr;
 };
 
 std::string driver_text(const Run& run) {
@@ -61,7 +66,35 @@ nlohmann::json recovered_json(const RecoveredRun& r, bool marked) {
   return object;
 }
 
+// `recover --claim`: resumes the cut-off runs for the caller; prints those
+// it got (another host's are not listed: they are that host's now).
+int claim(const RecoverArgs& args) {
+  Journal journal = open_existing(args.db);
+  const std::vector<RecoveredRun> claimed =
+      journal.claim_recovered({.include_interrupted = args.include_interrupted, .limit = args.limit});
+  if (args.json) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const RecoveredRun& r : claimed) {
+      nlohmann::json object = to_json(r.run);
+      object["silent_ms"] = r.silent_ms;
+      object["why"] = r.why;
+      array.push_back(std::move(object));
+    }
+    print_json(array);
+    return kExitOk;
+  }
+  if (claimed.empty()) {
+    std::cout << "no run was cut off\n";
+    return kExitOk;
+  }
+  std::cout << recovered_table(claimed);
+  std::cout << fmt::format("claimed {} run{}\n", claimed.size(), claimed.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
 int recover(const RecoverArgs& args) {
+  if (args.limit_option->count() > 0 && !args.claim) throw UsageError("--limit goes with --claim");
+  if (args.claim) return claim(args);
   Journal journal = args.mark_interrupted ? open_existing(args.db) : open_for_reading(args.db);
   std::vector<RecoveredRun> found = journal.recover({.include_interrupted = args.include_interrupted});
   std::vector<bool> marked(found.size(), false);
@@ -236,14 +269,21 @@ void add_recover_verbs(CLI::App& app, std::vector<Verb>& verbs) {
   cmd->add_option("DB", args->db, "journal file")->required();
   cmd->add_flag("--json", args->json,
                 "print an array of run objects, each with silent_ms, why and marked_interrupted");
-  cmd->add_flag("--mark-interrupted", args->mark_interrupted,
-                "give up every listed run: append run_interrupted to each");
+  CLI::Option* mark = cmd->add_flag("--mark-interrupted", args->mark_interrupted,
+                                    "give up every listed run: append run_interrupted to each");
+  cmd->add_flag("--claim", args->claim,
+                "resume the listed runs for the caller (run_resumed, the caller becomes their driver) and "
+                "list those it got: of several hosts claiming at once, each run goes to exactly one")
+      ->excludes(mark);
+  args->limit_option = cmd->add_option("--limit", args->limit, "with --claim: claim at most N runs, oldest first")
+                           ->check(CLI::PositiveNumber);
   cmd->add_flag("--include-interrupted", args->include_interrupted,
                 "also list runs already interrupted (whose driver is gone)");
   cmd->footer(examples({
       "runjournal recover agent.journal",
       "runjournal recover agent.journal --json --include-interrupted",
       "runjournal recover agent.journal --mark-interrupted",
+      "runjournal recover postgresql://db.internal/agents --claim --limit 10 --json",
       R"(runjournal append agent.journal r42 run_resumed '{"from_checkpoint":"cp-3"}'   # pick one up)",
   }));
   verbs.push_back({cmd, [args] { return recover(*args); }});

@@ -238,6 +238,15 @@ class Journal {
   // Gives a run up: appends run_interrupted {reason}. Throws NotFound,
   // InvalidArgument (the run is finished), Conflict (stale expected_seq).
   Run interrupt_run(const std::string& run_id, const std::string& reason, const AppendOptions& options = {});
+  // Recovery by several hosts at once: refreshes this host's lease
+  // (heartbeat()), then resumes what recover() lists, oldest first, each
+  // with the expected_seq it was judged at, and returns the runs this
+  // Journal resumed, as they are now (its driver), with their checkpoints.
+  // Whatever any number of Journals on any hosts call at once, each cut-off
+  // run is claimed by exactly one of them: a run another one resumed first
+  // is skipped, never resumed twice (docs/recovery.md, "Several hosts").
+  // Throws what a write throws (ReadOnly, Io, …), never for a lost race.
+  std::vector<RecoveredRun> claim_recovered(const ClaimOptions& options = {});
 
   // The session's current run: its newest run that is not completed, failed
   // or cancelled; std::nullopt when it has none.
@@ -283,7 +292,8 @@ class Journal {
   // checkpoint and returns true; otherwise writes nothing, returns false.
   bool delete_checkpoint(const std::string& run_id, const std::string& checkpoint_id);
 
-  // Refreshes this host's heartbeat lease now. Writes refresh it too (at most
+  // Refreshes the heartbeat lease of this Journal's driver's host
+  // (Options::driver, or this process) now. Writes refresh it too (at most
   // every lease_ttl / 6); a host that drives runs seen from other hosts and
   // may stay quiet longer than lease_ttl calls this periodically.
   void heartbeat();

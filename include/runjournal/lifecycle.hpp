@@ -13,6 +13,7 @@
 // thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,18 @@ struct Checkpoint {
 struct RecoverOptions {
   // Also list runs already `interrupted` (whose driver is gone too).
   bool include_interrupted = false;
+};
+
+// What claim_recovered() claims, and what it records.
+struct ClaimOptions {
+  // Also claim runs already `interrupted` (whose driver is gone too).
+  bool include_interrupted = false;
+  // Claim at most this many runs (the oldest first); the rest stay for
+  // other hosts, or for the next call.
+  std::size_t limit = static_cast<std::size_t>(-1);
+  // The run_resumed payload of each claimed run: a JSON object without a
+  // "driver" key (this Journal's driver is added; InvalidArgument otherwise).
+  nlohmann::json payload = nlohmann::json::object();
 };
 
 // One run recover() found cut off.

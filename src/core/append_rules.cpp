@@ -81,8 +81,11 @@ BatchResult apply_batch(std::vector<PreparedEvent>& batch, bool with_runs, Event
                    fmt::format("run {} is at seq {}, not the expected {}", e.run_id, seq - 1, *e.options.expected_seq));
     }
     ++position;
-    wrote = true;
+    // An insert that throws has written nothing (a statement fails whole;
+    // a backend that defers its inserts refuses before queueing), so only
+    // after it has the batch written something.
     events.insert(position, e.run_id, seq, e.ts_ms, e.kind, e.payload_text, e.options.idempotency_key);
+    wrote = true;
     cache.apply(EventView{e.run_id, seq, position, e.ts_ms, e.kind, e.payload_text});
     if (with_runs && std::find(touched.begin(), touched.end(), e.run_id) == touched.end()) {
       touched.push_back(e.run_id);

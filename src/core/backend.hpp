@@ -24,9 +24,11 @@
 //
 // Capabilities each backend provides in its own way: the read-only SQL
 // gate, giving space back after prune, storage statistics, the change
-// counter that wakes a follower.
+// counter that wakes a follower. Optional: a change listener (a push when
+// another connection commits; without one a follower polls).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -101,6 +103,10 @@ class WriteSession : public Session {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Whether the engine has given up the open transaction after a failed
+  // statement (PostgreSQL does, SQLite does not): nothing more can be
+  // written in it, only a rollback (to a savepoint, or whole) helps.
+  virtual bool transaction_failed() const noexcept { return false; }
   virtual void set_durability(Durability durability) = 0;
   virtual Durability durability() const = 0;
   // After prune: gives back up to a bounded number of free pages in a
@@ -108,6 +114,20 @@ class WriteSession : public Session {
   virtual std::int64_t reclaim_some_space() = 0;
   // After reclaiming: lets the file system see the smaller journal.
   virtual void finish_reclaiming() = 0;
+};
+
+// A push from the journal's storage when a writer commits events, on a
+// connection of its own. Used by one thread at a time. A wake-up may be
+// spurious, never missed: a commit that lands after the listener was opened
+// ends a wait() in progress or the next one.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Waits until events may have been committed since the last wait() (or
+  // since the listener opened), at most `timeout`: true then, false when
+  // the time ran out. Throws runjournal::Error when the connection fails;
+  // the listener is of no further use then.
+  virtual bool wait(std::chrono::milliseconds timeout) = 0;
 };
 
 // One journal location, inspected and refused or accepted at open.
@@ -124,6 +144,9 @@ class Backend {
   virtual std::unique_ptr<WriteSession> open_writer(Durability durability) = 0;
   // A reading session; it never writes.
   virtual std::unique_ptr<ReadSession> open_reader() = 0;
+  // A change listener, or nullptr when the backend has none (a follower
+  // then polls the change counter). Throws like open_reader().
+  virtual std::unique_ptr<ChangeListener> open_change_listener() { return nullptr; }
   // The read-only SQL gate (Journal::sql_each says what it refuses).
   virtual void sql_each(const std::string& query,
                         const std::function<void(const std::vector<std::string>&)>& on_columns,

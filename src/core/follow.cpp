@@ -1,14 +1,25 @@
 // follow.cpp — Journal::follow(): tailing the journal as it grows.
 //
-// The reading session's change counter (SQLite's PRAGMA data_version)
-// changes when any other connection (another process, or this process's
-// writer) commits to the journal. Reading it is cheap (no table is
-// touched), so waiting is: read it, sleep a little, read it again; only when it moved are events read, from the last position
-// seen, a page at a time. No read transaction is open while waiting (each
-// read is its own implicit one), so a follower never holds back checkpoints.
+// The reading session's change counter (SQLite's PRAGMA data_version, the
+// counter row's xmin on PostgreSQL) changes when any other connection
+// (another process, or this process's writer) commits to the journal.
+// Reading it is cheap (no table is touched), so waiting is: read it, wait a
+// little, read it again; only when it moved are events read, from the last
+// position seen, a page at a time. No read transaction is open while
+// waiting (each read is its own implicit one), so a follower never holds
+// back checkpoints or vacuum.
+//
+// "Wait a little" is a sleep of `poll`, unless the backend has a change
+// listener (PostgreSQL: LISTEN on a connection of its own, woken by the
+// NOTIFY every commit that writes events sends). Then the wait ends as soon
+// as a commit lands, and `poll` is only how often keep_going is asked and
+// the counter read anyway. A listener whose connection fails is dropped and
+// the follower polls; it tries to listen again every kRelisten.
 //
 // The version is read before the events: a commit that lands after the
-// events were read then always shows as a new version, so nothing is missed.
+// events were read then always shows as a new version, so nothing is
+// missed. The listener is opened before the first version is read, for the
+// same reason.
 #include <runjournal/journal.hpp>
 
 #include <thread>
@@ -20,6 +31,18 @@ namespace {
 
 // Events read per page while catching up.
 constexpr std::size_t kFollowPage = 1000;
+// How long a follower whose listener failed polls before listening again.
+constexpr std::chrono::seconds kRelisten{1};
+
+// The backend's listener, or nullptr (none, or it cannot be opened now:
+// polling is the fallback, never an error of follow()).
+std::unique_ptr<detail::ChangeListener> try_listen(detail::Backend& backend) {
+  try {
+    return backend.open_change_listener();
+  } catch (const Error&) {
+    return nullptr;
+  }
+}
 
 }  // namespace
 
@@ -40,11 +63,35 @@ void Journal::follow(std::int64_t after_position, const std::function<bool(const
       if (page.size() < kFollowPage) return true;
     }
   };
+  detail::Backend& backend = *impl_->backend;
+  std::unique_ptr<detail::ChangeListener> listener = try_listen(backend);
+  const bool can_listen = listener != nullptr;
+  auto relisten_at = std::chrono::steady_clock::time_point::max();
+  // Waits for a commit, at most `poll`.
+  const auto wait = [&] {
+    if (!listener && can_listen && std::chrono::steady_clock::now() >= relisten_at) {
+      listener = try_listen(backend);
+      // Listening again opens a window in which a commit may have landed
+      // unheard: the counter is read after this wait in any case.
+      if (listener) return;
+      relisten_at = std::chrono::steady_clock::now() + kRelisten;
+    }
+    if (listener) {
+      try {
+        listener->wait(poll);
+        return;
+      } catch (const Error&) {
+        listener.reset();
+        relisten_at = std::chrono::steady_clock::now() + kRelisten;
+      }
+    }
+    std::this_thread::sleep_for(poll);
+  };
   std::int64_t seen = data_version();
   if (!catch_up()) return;
   for (;;) {
     if (keep_going && !keep_going()) return;
-    std::this_thread::sleep_for(poll);
+    wait();
     const std::int64_t now = data_version();
     if (now == seen) continue;
     seen = now;

@@ -202,7 +202,13 @@ void Writer::commit_group(std::vector<std::shared_ptr<Request>>& group, Gatherin
             cache.end_undo(/*roll_back=*/false);
           }
         } catch (const Error& e) {
-          if (!is_refusal(e.code()) || group.size() == 1 || (wrote && !isolate)) throw;
+          // Without a savepoint, a transaction the engine has given up
+          // (a failed statement on PostgreSQL, maybe an earlier batch's
+          // deferred insert) cannot carry the others: the group fails.
+          if (!is_refusal(e.code()) || group.size() == 1 || (wrote && !isolate) ||
+              (!isolate && session_->transaction_failed())) {
+            throw;
+          }
           if (isolate) {
             session_->rollback_to_savepoint();
             cache.end_undo(/*roll_back=*/true);
@@ -258,7 +264,7 @@ void Writer::finish_commit(Transaction& txn, std::int64_t first, std::int64_t po
   // The lease rides in a commit that writes, once due (writer.hpp).
   const std::int64_t now_ms = system_clock_ms();
   const bool refresh_lease = now_ms >= lease_due_ms_;
-  if (refresh_lease) write_lease(now_ms);
+  if (refresh_lease) write_lease(lease_host_, lease_boot_id_, now_ms + lease_ttl_ms_);
   // journal_meta's positions are lower bounds (docs/format.md): written
   // every kMetaEvery positions, not every commit, which saves a page in
   // every commit's WAL frames. They bound how far back a catch-up after

@@ -25,8 +25,8 @@ std::optional<Checkpoint> checkpoint_of(const Run& run) {
   return Checkpoint{*run.checkpoint_id, has_state ? payload.at("state") : payload, payload};
 }
 
-World world_now(std::vector<Lease> leases) {
-  return World{this_process_driver(), process_start_time, std::move(leases), system_clock_ms()};
+World world_now(const Driver& self, std::vector<Lease> leases) {
+  return World{self, process_start_time, std::move(leases), system_clock_ms()};
 }
 
 }  // namespace detail
@@ -42,7 +42,7 @@ Run Journal::Impl::append_for_run(const NewEvent& event) {
       .value();
 }
 
-void Journal::heartbeat() { impl_->writable("heartbeat").heartbeat(); }
+void Journal::heartbeat() { impl_->writable("heartbeat").heartbeat(impl_->driver(), impl_->options.lease_ttl.count()); }
 
 std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const {
   std::vector<Run> candidates;
@@ -53,7 +53,7 @@ std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const 
     leases = s.leases().load_all();
   });
   const std::int64_t now_ms = impl_->now();  // silence is measured on the event clock
-  const detail::World world = detail::world_now(std::move(leases));
+  const detail::World world = detail::world_now(impl_->driver(), std::move(leases));
   std::vector<RecoveredRun> found;
   for (Run& run : candidates) {
     detail::Verdict verdict = detail::judge_driver(run.driver, world);
@@ -77,7 +77,7 @@ Run Journal::resume_run(const std::string& run_id, const nlohmann::json& payload
   if (run->driver && *run->driver != impl_->driver()) {
     std::vector<detail::Lease> leases = impl_->read(
         "reading leases", [&](detail::ReadSession& s) { return s.leases().load_all(); });
-    const detail::Verdict verdict = detail::judge_driver(run->driver, detail::world_now(std::move(leases)));
+    const detail::Verdict verdict = detail::judge_driver(run->driver, detail::world_now(impl_->driver(), std::move(leases)));
     if (verdict.alive) {
       throw Error(ErrorCode::AlreadyRunning,
                   fmt::format("run {} still has a live driver ({}); it cannot be resumed elsewhere", run_id,
@@ -100,6 +100,41 @@ Run Journal::interrupt_run(const std::string& run_id, const std::string& reason,
                 fmt::format("run {} is {}: a finished run cannot be interrupted", run_id, to_string(run->status)));
   }
   return impl_->append_for_run(NewEvent{run_id, "run_interrupted", {{"reason", reason}}, options});
+}
+
+std::vector<RecoveredRun> Journal::claim_recovered(const ClaimOptions& options) {
+  impl_->writable("claim_recovered");
+  detail::require_caller_json(options.payload, "payload", impl_->options);
+  // The claimant must be the recorded driver, or its lease would not keep
+  // the run from being claimed again.
+  if (!options.payload.is_object() || options.payload.contains(detail::kDriverKey)) {
+    throw Error(ErrorCode::InvalidArgument,
+                "claim_recovered: the payload must be a JSON object without \"driver\" (the claimant is recorded as the "
+                "driver)");
+  }
+  // The lease first: from the moment a run names this driver, every other
+  // host must see it alive, or it would claim the run again.
+  heartbeat();
+  std::vector<RecoveredRun> claimed;
+  for (RecoveredRun& found : recover({.include_interrupted = options.include_interrupted})) {
+    if (claimed.size() >= options.limit) break;
+    try {
+      // expected_seq: the run as it was judged. A run another host resumed
+      // meanwhile has moved (Conflict) or, re-read, has a live driver
+      // (AlreadyRunning); one finished or pruned meanwhile is no longer
+      // there to claim. Each is left to whoever got it.
+      found.run = resume_run(found.run.run_id, options.payload, {.expected_seq = found.run.last_seq});
+    } catch (const Error& e) {
+      const ErrorCode code = e.code();
+      if (code == ErrorCode::Conflict || code == ErrorCode::AlreadyRunning || code == ErrorCode::NotFound ||
+          code == ErrorCode::InvalidArgument) {
+        continue;
+      }
+      throw;
+    }
+    claimed.push_back(std::move(found));
+  }
+  return claimed;
 }
 
 }  // namespace runjournal

@@ -16,7 +16,9 @@ namespace runjournal::detail {
 // The run's live checkpoint (runs.checkpoint), or std::nullopt.
 std::optional<Checkpoint> checkpoint_of(const Run& run);
 
-// This host as /proc sees it now, with `leases`, at the system clock's now.
-World world_now(std::vector<Lease> leases);
+// The world as `self` (the Journal's driver: Options::driver, or this
+// process) sees it now: this host through /proc, other hosts through
+// `leases`, at the system clock's now.
+World world_now(const Driver& self, std::vector<Lease> leases);
 
 }  // namespace runjournal::detail

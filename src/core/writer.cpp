@@ -68,6 +68,9 @@ std::shared_ptr<Writer> Writer::acquire(Backend& backend, const Options& options
   }
   auto writer = std::make_shared<Writer>(backend.open_writer(options.durability));
   writer->lease_ttl_ms_ = options.lease_ttl.count();
+  const Driver self = options.driver ? *options.driver : this_process_driver();
+  writer->lease_host_ = self.host;
+  writer->lease_boot_id_ = self.boot_id;
   writer->reconcile_projection();
   if (auto id = backend.identity()) registry()[*id] = writer;
   return writer;
@@ -144,20 +147,23 @@ RebuildReport Writer::rebuild(const Progress& progress) {
   });
 }
 
-void Writer::write_lease(std::int64_t now_ms) {
-  const Driver self = this_process_driver();
-  session_->leases().refresh(self.host, self.boot_id, now_ms + lease_ttl_ms_);
+void Writer::write_lease(const std::string& host, const std::string& boot_id, std::int64_t expires_at_ms) {
+  session_->leases().refresh(host, boot_id, expires_at_ms);
 }
 
-void Writer::heartbeat() {
+void Writer::heartbeat(const Driver& self, std::int64_t ttl_ms) {
   std::lock_guard lock(db_mu_);
   const std::int64_t now_ms = system_clock_ms();
   session_->guard("refreshing the heartbeat lease", [&] {
     Transaction txn(*session_);
-    write_lease(now_ms);
+    write_lease(self.host, self.boot_id, now_ms + ttl_ms);
     txn.commit();
   });
-  lease_due_ms_ = now_ms + std::max<std::int64_t>(lease_ttl_ms_ / 6, 1);
+  // Only the writer's own host is refreshed by commits; another driver's
+  // lease is kept by its Journal's heartbeat() calls.
+  if (self.host == lease_host_ && self.boot_id == lease_boot_id_) {
+    lease_due_ms_ = now_ms + std::max<std::int64_t>(lease_ttl_ms_ / 6, 1);
+  }
 }
 
 void Writer::with_session(std::string_view what, const std::function<void(WriteSession&)>& fn) {

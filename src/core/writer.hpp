@@ -94,7 +94,9 @@ class Writer {
 
   RebuildReport rebuild(const Progress& progress);
   // Refreshes this host's heartbeat lease now, in a transaction of its own.
-  void heartbeat();
+  // Upserts the lease of `self`'s host (its host name and boot id) to
+  // expire `ttl_ms` from now.
+  void heartbeat(const Driver& self, std::int64_t ttl_ms);
   CommitStats commit_stats();
   // Runs `fn` on the writing session with the write lock held (appends
   // wait), the engine's errors translated. `fn` opens its own transactions
@@ -147,8 +149,8 @@ class Writer {
   // transaction wrote no event (`first` is still the position it began at)
   // it is rolled back instead: a refusal or a retry writes nothing.
   void finish_commit(Transaction& txn, std::int64_t first, std::int64_t position, std::int64_t version);
-  // Upserts this host's lease to expire lease_ttl_ms_ from `now_ms`.
-  void write_lease(std::int64_t now_ms);
+  // Upserts the lease of `host`/`boot_id` to expire at `expires_at_ms`.
+  void write_lease(const std::string& host, const std::string& boot_id, std::int64_t expires_at_ms);
   void flusher_loop();
 
   void reconcile_projection();
@@ -178,6 +180,10 @@ class Writer {
   // file asked for, and when (system clock) a commit next refreshes it.
   std::int64_t lease_ttl_ms_ = 0;
   std::int64_t lease_due_ms_ = 0;
+  // The host whose lease commits refresh: that of the driver of the first
+  // Journal that opened this writer (Options::driver, or this process).
+  std::string lease_host_;
+  std::string lease_boot_id_;
 
   // The queue of requests waiting for a commit.
   std::mutex queue_mu_;

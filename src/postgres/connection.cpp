@@ -59,7 +59,8 @@ Connection::Connection(Connection&& other) noexcept
       client_timeout_(other.client_timeout_),
       statement_timeout_(other.statement_timeout_),
       prepared_(std::move(other.prepared_)),
-      listening_(std::move(other.listening_)) {}
+      listening_(std::move(other.listening_)),
+      before_statement_(std::move(other.before_statement_)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
@@ -71,6 +72,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     statement_timeout_ = other.statement_timeout_;
     prepared_ = std::move(other.prepared_);
     listening_ = std::move(other.listening_);
+    before_statement_ = std::move(other.before_statement_);
   }
   return *this;
 }
@@ -248,7 +250,20 @@ Result Connection::finish(Wait& wait, std::string_view context) {
   return std::move(c.result);
 }
 
+void Connection::run_before_statement() {
+  if (!before_statement_ || in_before_statement_) return;
+  in_before_statement_ = true;
+  try {
+    before_statement_();
+  } catch (...) {
+    in_before_statement_ = false;
+    throw;
+  }
+  in_before_statement_ = false;
+}
+
 Result Connection::exec(std::string_view sql) {
+  run_before_statement();
   const std::string context = describe(sql);
   require_usable(context);
   const std::string text(sql);
@@ -259,6 +274,7 @@ Result Connection::exec(std::string_view sql) {
 }
 
 Result Connection::exec(std::string_view sql, std::span<const Param> params, Format format) {
+  run_before_statement();
   const std::string context = describe(sql);
   require_usable(context);
   const std::string text(sql);
@@ -273,6 +289,7 @@ Result Connection::exec(std::string_view sql, std::span<const Param> params, For
 }
 
 void Connection::prepare(const std::string& name, std::string_view sql) {
+  run_before_statement();
   const std::string context = "preparing " + name;
   require_usable(context);
   const std::string text(sql);
@@ -284,6 +301,7 @@ void Connection::prepare(const std::string& name, std::string_view sql) {
 }
 
 Result Connection::exec_prepared(const std::string& name, std::span<const Param> params, Format format) {
+  run_before_statement();
   const std::string context = "running the prepared statement " + name;
   require_usable(context);
   const detail::ParamArrays a(params);
@@ -318,7 +336,15 @@ int Connection::backend_pid() const noexcept { return conn_ != nullptr ? PQbacke
 void Connection::reconnect(std::chrono::milliseconds timeout) {
   close();
   conn_ = open(keywords_, values_, timeout);
-  // What the old session had set up, set up again.
+  // What the old session had set up, set up again; the hook waits for the
+  // caller's first statement on the new session (what was deferred on the
+  // old one went with it).
+  const bool was_in_hook = std::exchange(in_before_statement_, true);
+  struct Restore {
+    bool& flag;
+    bool value;
+    ~Restore() { flag = value; }
+  } restore{in_before_statement_, was_in_hook};
   if (statement_timeout_.count() > 0) exec(fmt::format("SET statement_timeout = {}", statement_timeout_.count()));
   const auto prepared = prepared_;
   for (const auto& [name, sql] : prepared) prepare(name, sql);

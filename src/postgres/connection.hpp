@@ -37,6 +37,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -98,6 +99,17 @@ class Connection {
   Result exec_prepared(const std::string& name, std::initializer_list<Param> params, Format format = Format::Text) {
     return exec_prepared(name, std::span<const Param>(params.begin(), params.size()), format);
   }
+
+  // A function run before every statement this connection sends (exec,
+  // prepare, exec_prepared, a Pipeline), except while it runs itself and
+  // while reconnect() sets the new session up: writes a caller has deferred
+  // (queued to go in one pipeline) go out so before anything that could
+  // read them or depend on them, and their failure is thrown by that
+  // statement's call. Kept across moves and reconnect(); empty: none.
+  void set_before_statement(std::function<void()> hook) { before_statement_ = std::move(hook); }
+  // Runs the hook above (for pipeline.cpp, and for a caller that wants the
+  // deferred writes out now).
+  void run_before_statement();
 
   // The server's limit per statement (SET statement_timeout); zero: none.
   void set_statement_timeout(std::chrono::milliseconds limit);
@@ -174,6 +186,8 @@ class Connection {
   std::chrono::milliseconds statement_timeout_{0};
   std::map<std::string, std::string> prepared_;  // name → SQL
   std::set<std::string> listening_;
+  std::function<void()> before_statement_;
+  bool in_before_statement_ = false;
 };
 
 }  // namespace runjournal::pg

@@ -4,6 +4,8 @@
 // their own.
 #include "postgres/pg_backend.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -43,6 +45,41 @@ std::optional<std::string> identity_of(pg::Connection& conn) {
                      *journal_id);
 }
 
+// LISTEN on a connection of its own (core/backend.hpp's ChangeListener).
+// Every commit that writes events sends pg_notify(kChangeChannel,
+// current_schema()) (pg_sessions.cpp); NOTIFY is per database, so a
+// notification for another journal of the database (another schema) is
+// not a wake-up. LISTEN takes effect when its statement returns, before
+// the follower reads its first change counter: no commit goes unheard.
+class PgChangeListener final : public ChangeListener {
+ public:
+  explicit PgChangeListener(const PgSettings& settings) : conn_(connect_session(settings)) {
+    const pg::Result r = conn_.exec("SELECT current_schema() AS schema");
+    schema_ = std::string(r.text(0, r.column("schema")));
+    conn_.listen(kChangeChannel);
+  }
+
+  bool wait(std::chrono::milliseconds timeout) override {
+    bool woken = false;
+    pg_translate_errors("waiting for a commit", [&] {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        // Once woken, only what is already queued is taken (a zero wait).
+        const std::optional<pg::Notification> n =
+            conn_.wait_for_notification(woken ? std::chrono::milliseconds(0) : std::max(left, std::chrono::milliseconds(0)));
+        if (!n) return;
+        if (n->payload == schema_) woken = true;
+      }
+    });
+    return woken;
+  }
+
+ private:
+  pg::Connection conn_;
+  std::string schema_;
+};
+
 class PgBackend final : public Backend {
  public:
   PgBackend(PgSettings settings, const Options& options, std::optional<std::string> identity)
@@ -67,6 +104,13 @@ class PgBackend final : public Backend {
     pg_translate_errors(fmt::format("opening {}", settings_.name),
                         [&] { session = std::make_unique<PgReadSession>(settings_); });
     return session;
+  }
+
+  std::unique_ptr<ChangeListener> open_change_listener() override {
+    std::unique_ptr<ChangeListener> listener;
+    pg_translate_errors(fmt::format("listening on {}", settings_.name),
+                        [&] { listener = std::make_unique<PgChangeListener>(settings_); });
+    return listener;
   }
 
   void sql_each(const std::string& query, const std::function<void(const std::vector<std::string>&)>& on_columns,

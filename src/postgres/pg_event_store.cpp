@@ -3,10 +3,17 @@
 // Payloads are JSONB: sent as text and cast by the server (which checks
 // them), read back as JSONB's text. Long scans read in keyset pages, so a
 // scan of a large journal never holds the whole table in the client.
+//
+// Inserts inside a transaction wait in the write queue (pg_write_queue.hpp)
+// and reach the server with the next statement; what the server would
+// refuse of an event's own text is refused here, in the append that brings
+// it, before it is queued.
 #include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
+
+#include <runjournal/error.hpp>
 
 #include "core/json_text.hpp"
 #include "postgres/pg_stores.hpp"
@@ -59,6 +66,33 @@ std::vector<Event> read_events(const pg::Result& r) {
   return events;
 }
 
+// Whether JSON text holds the escape \u0000: JSONB cannot store U+0000
+// (22P05). Escapes are read in order, so the \\ of an escaped backslash
+// followed by "u0000" is not one.
+bool has_nul_escape(const std::string& json) {
+  for (std::size_t i = 0; i + 1 < json.size(); ++i) {
+    if (json[i] != '\\') continue;
+    if (json.compare(i + 1, 5, "u0000") == 0) return true;
+    ++i;  // the escaped character
+  }
+  return false;
+}
+
+void check_storable(const std::string& run_id, const std::string& kind, const std::string& payload,
+                    const std::optional<std::string>& key) {
+  // (The layer refuses a NUL byte in any text too, but only when the
+  // queue is sent; here it fails the event that holds it.)
+  for (const std::string* text : {&run_id, &kind, &payload, key ? &*key : nullptr}) {
+    if (text != nullptr && text->find('\0') != std::string::npos) {
+      throw Error(ErrorCode::InvalidArgument, "text holding a NUL byte cannot be stored in PostgreSQL");
+    }
+  }
+  if (has_nul_escape(payload)) {
+    throw Error(ErrorCode::InvalidArgument,
+                "the payload holds U+0000 (\\u0000), which PostgreSQL's JSONB cannot store");
+  }
+}
+
 std::int64_t single_int(pg::Connection& conn, const char* sql) {
   const pg::Result r = conn.exec(sql);
   return r.int64(0, 0);
@@ -79,7 +113,12 @@ void PgEventStore::insert(std::int64_t position, const std::string& run_id, std:
                           const std::string& kind, const std::string& payload,
                           const std::optional<std::string>& idempotency_key) {
   prepare_once();
-  conn_.exec_prepared("rj_event_insert", {position, run_id, seq, ts_ms, kind, payload, idempotency_key});
+  check_storable(run_id, kind, payload, idempotency_key);
+  if (conn_.in_transaction()) {
+    queue_.add_event({position, run_id, seq, ts_ms, kind, payload, idempotency_key});
+  } else {
+    conn_.exec_prepared("rj_event_insert", {position, run_id, seq, ts_ms, kind, payload, idempotency_key});
+  }
   state_.max_inserted = std::max(state_.max_inserted, position);
 }
 

@@ -100,22 +100,21 @@ Run read_run(const pg::Result& r, int i) {
   return run;
 }
 
-// Runs `statement` (prepared, or SQL with $1 … $28) with a run's columns.
-pg::Result exec_row(pg::Connection& conn, const std::string& statement, const Run& run) {
-  const std::string status(to_string(run.status));
-  const auto inputs = dump_optional_json(run.inputs, "inputs");
-  const auto outputs = dump_optional_json(run.outputs, "outputs");
-  const auto metadata = dump_optional_json(run.metadata, "metadata");
-  const auto checkpoint = dump_optional_json(run.checkpoint, "checkpoint");
+// A run's columns as $1 … $28 (kPgRunColumns' order), owned: they may wait
+// in the write queue.
+std::vector<PgWriteQueue::Value> row_values(const Run& run) {
+  using Value = PgWriteQueue::Value;
+  const auto text = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(); };
+  const auto integer = [](const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); };
   const std::optional<Driver>& d = run.driver;
-  const std::vector<pg::Param> params = {
-      run.run_id, run.session_id, status, run.prompt, inputs, outputs, metadata, run.result_text, run.error,
-      run.status_reason, run.checkpoint_id, checkpoint, run.created_at_ms, run.updated_at_ms,
-      run.finished_at_ms, run.first_position, run.event_count, run.last_seq, run.last_position,
-      d ? pg::Param(d->host) : pg::Param(std::nullopt), d ? pg::Param(d->pid) : pg::Param(std::nullopt),
-      d ? pg::Param(d->start_time) : pg::Param(std::nullopt), d ? pg::Param(d->boot_id) : pg::Param(std::nullopt),
-      run.agent_spec_digest, run.git_sha, run.final_state_digest, run.forked_from_run, run.forked_from_seq};
-  return conn.exec_prepared(statement, params);
+  return {run.run_id, run.session_id, std::string(to_string(run.status)), run.prompt,
+          text(dump_optional_json(run.inputs, "inputs")), text(dump_optional_json(run.outputs, "outputs")),
+          text(dump_optional_json(run.metadata, "metadata")), text(run.result_text), text(run.error),
+          text(run.status_reason), text(run.checkpoint_id), text(dump_optional_json(run.checkpoint, "checkpoint")),
+          run.created_at_ms, run.updated_at_ms, integer(run.finished_at_ms), run.first_position, run.event_count,
+          run.last_seq, run.last_position, d ? Value(d->host) : Value(), d ? Value(d->pid) : Value(),
+          d ? Value(d->start_time) : Value(), d ? Value(d->boot_id) : Value(), text(run.agent_spec_digest),
+          text(run.git_sha), text(run.final_state_digest), text(run.forked_from_run), integer(run.forked_from_seq)};
 }
 
 std::vector<std::string> read_ids(const pg::Result& r) {
@@ -153,23 +152,38 @@ std::optional<Run> PgRunStore::load(const std::string& run_id) {
   return read_run(r, 0);
 }
 
-void PgRunStore::insert(const Run& run) {
+// Inside a transaction the write waits in the queue (pg_write_queue.hpp),
+// to go out with the group's other writes; outside one it runs now.
+void PgRunStore::write(const char* statement, std::vector<PgWriteQueue::Value> values, const std::string& run_id,
+                       bool one_row) {
   prepare_once();
-  exec_row(conn_, "rj_run_insert", run);
-}
-
-void PgRunStore::update(const Run& run) {
-  prepare_once();
-  if (exec_row(conn_, "rj_run_update", run).affected_rows() != 1) {
-    throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
+  if (conn_.in_transaction()) {
+    queue_.add_run_write(statement, std::move(values), run_id, one_row);
+    return;
+  }
+  std::vector<pg::Param> params;
+  params.reserve(values.size());
+  for (const PgWriteQueue::Value& value : values) {
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      params.emplace_back(*text);
+    } else if (const auto* number = std::get_if<std::int64_t>(&value)) {
+      params.emplace_back(*number);
+    } else {
+      params.emplace_back(std::nullopt);
+    }
+  }
+  if (conn_.exec_prepared(statement, params).affected_rows() != 1 && one_row) {
+    throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run_id));
   }
 }
 
+void PgRunStore::insert(const Run& run) { write("rj_run_insert", row_values(run), run.run_id, false); }
+
+void PgRunStore::update(const Run& run) { write("rj_run_update", row_values(run), run.run_id, true); }
+
 void PgRunStore::update_counters(const Run& run) {
-  prepare_once();
-  const pg::Result r = conn_.exec_prepared(
-      "rj_run_update_counters", {run.run_id, run.updated_at_ms, run.event_count, run.last_seq, run.last_position});
-  if (r.affected_rows() != 1) throw Error(ErrorCode::Corrupt, fmt::format("runs row for {} vanished", run.run_id));
+  write("rj_run_update_counters", {run.run_id, run.updated_at_ms, run.event_count, run.last_seq, run.last_position},
+        run.run_id, true);
 }
 
 std::optional<std::int64_t> PgRunStore::last_position(const std::string& run_id) {

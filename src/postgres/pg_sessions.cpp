@@ -22,6 +22,9 @@ constexpr const char* kLockCounter =
 constexpr const char* kRaiseCounter =
     "UPDATE journal_meta SET last_position = GREATEST(last_position, $1) WHERE singleton = 1 "
     "RETURNING xmin::text::bigint AS version";
+// Wakes followers (pg_backend.cpp's listener): sent inside the transaction,
+// so it is delivered when, and only if, the transaction commits.
+constexpr const char* kNotifyChange = "SELECT pg_notify($1, current_schema())";
 constexpr const char* kReadCounter = "SELECT xmin::text::bigint AS version FROM journal_meta WHERE singleton = 1";
 // The journal's tables and their indexes and TOAST, in bytes.
 constexpr const char* kTableBytes =
@@ -63,7 +66,7 @@ void pg_translate_errors(std::string_view what, const std::function<void()>& fn)
 }
 
 PgStores::PgStores(pg::Connection connection)
-    : conn(std::move(connection)), events(conn, state), runs(conn), meta(conn), leases(conn) {}
+    : conn(std::move(connection)), queue(conn), events(conn, state, queue), runs(conn, queue), meta(conn), leases(conn) {}
 
 PgReadSession::PgReadSession(const PgSettings& settings)
     : settings_(settings), stores_(std::make_unique<PgStores>(connect_session(settings))) {}
@@ -152,6 +155,7 @@ void PgWriteSession::begin() {
       apply_settings();
     }
     stores_->state = PgTransactionState{};
+    stores_->queue.discard();
     pg::Pipeline pipeline(conn);
     pipeline.send("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE", std::span<const pg::Param>());
     pipeline.send(kLockCounter, std::span<const pg::Param>());
@@ -174,11 +178,14 @@ void PgWriteSession::commit() {
     pg::Connection& conn = stores_->conn;
     pg::Pipeline pipeline(conn);
     pipeline.send(kRaiseCounter, {stores_->state.max_inserted});
+    const bool wrote_events = stores_->state.max_inserted > 0;
+    if (wrote_events) pipeline.send(kNotifyChange, {std::string_view(kChangeChannel)});
     pipeline.send("COMMIT", std::span<const pg::Param>());
     const std::vector<pg::Result> results = pipeline.sync();
-    if (results.at(1).command_status() != "COMMIT") {
+    const pg::Result& committed = results.back();
+    if (committed.command_status() != "COMMIT") {
       throw Error(ErrorCode::Io, fmt::format("commit: the server rolled the transaction back (it answered {})",
-                                             results.at(1).command_status()));
+                                             committed.command_status()));
     }
     own_version_ = results.at(0).int64(0, results.at(0).column("version"));
     vacuumed_ = false;
@@ -189,17 +196,26 @@ void PgWriteSession::rollback() noexcept {
   // Swallowed: a connection that broke has rolled the transaction back on
   // the server, so nothing is left half-written either way.
   try {
+    stores_->queue.discard();  // the rollback would undo it
     pg::Connection& conn = stores_->conn;
     if (conn.usable() && conn.in_transaction()) conn.exec("ROLLBACK");
   } catch (...) {
   }
 }
 
+// The write queue (pg_write_queue.hpp) goes out before each of these
+// statements: before SAVEPOINT, so what earlier batches wrote fails outside
+// this batch's savepoint; before RELEASE, so what this batch wrote fails
+// inside it, and the batch is refused alone. COMMIT's pipeline sends it
+// likewise.
 void PgWriteSession::savepoint() { stores_->conn.exec("SAVEPOINT batch"); }
 
 void PgWriteSession::release_savepoint() { stores_->conn.exec("RELEASE SAVEPOINT batch"); }
 
 void PgWriteSession::rollback_to_savepoint() {
+  // Queued since the savepoint (savepoint() sent everything before it):
+  // the rollback undoes it, so it need not be sent.
+  stores_->queue.discard();
   stores_->conn.exec("ROLLBACK TO SAVEPOINT batch");
   stores_->conn.exec("RELEASE SAVEPOINT batch");
 }

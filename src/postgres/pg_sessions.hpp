@@ -26,6 +26,10 @@
 namespace runjournal::detail {
 
 // How sessions set up their connection (pg_backend.cpp makes it).
+// The channel on which commits that write events notify followers; the
+// payload is the journal's schema.
+inline constexpr const char* kChangeChannel = "runjournal_changes";
+
 struct PgSettings {
   std::string conninfo;  // what libpq connects to
   std::string name;      // the journal's name in messages: the URI without its password
@@ -44,6 +48,7 @@ struct PgStores {
   explicit PgStores(pg::Connection connection);
   pg::Connection conn;
   PgTransactionState state;
+  PgWriteQueue queue;  // conn's before-statement hook
   PgEventStore events;
   PgRunStore runs;
   PgMetaStore meta;
@@ -93,6 +98,7 @@ class PgWriteSession final : public WriteSession {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
+  bool transaction_failed() const noexcept override { return stores_->conn.transaction_failed(); }
   void set_durability(Durability durability) override;
   Durability durability() const override { return durability_; }
   std::int64_t reclaim_some_space() override;

@@ -3,7 +3,9 @@
 // with PostgreSQL's types (JSONB payloads, TEXT COLLATE "C").
 //
 // A store never begins or ends a transaction: it runs inside its session's
-// (pg_sessions.hpp), or, outside one, each statement in its own. Statements
+// (pg_sessions.hpp), or, outside one, each statement in its own. Inside one,
+// event inserts and runs row writes wait in the session's write queue
+// (pg_write_queue.hpp) and go out together before the next statement. Statements
 // that run often are prepared once per connection (named "rj_…"); the rest
 // are sent as they are. Used by one thread at a time, like the connection.
 #pragma once
@@ -15,6 +17,7 @@
 
 #include "core/stores.hpp"
 #include "postgres/connection.hpp"
+#include "postgres/pg_write_queue.hpp"
 
 namespace runjournal::detail {
 
@@ -27,7 +30,8 @@ struct PgTransactionState {
 
 class PgEventStore final : public EventStore {
  public:
-  PgEventStore(pg::Connection& conn, PgTransactionState& state) : conn_(conn), state_(state) {}
+  PgEventStore(pg::Connection& conn, PgTransactionState& state, PgWriteQueue& queue)
+      : conn_(conn), state_(state), queue_(queue) {}
   void insert(std::int64_t position, const std::string& run_id, std::int64_t seq, std::int64_t ts_ms,
               const std::string& kind, const std::string& payload,
               const std::optional<std::string>& idempotency_key) override;
@@ -46,12 +50,13 @@ class PgEventStore final : public EventStore {
   void prepare_once();
   pg::Connection& conn_;
   PgTransactionState& state_;
+  PgWriteQueue& queue_;
   bool prepared_ = false;
 };
 
 class PgRunStore final : public RunStore {
  public:
-  explicit PgRunStore(pg::Connection& conn) : conn_(conn) {}
+  PgRunStore(pg::Connection& conn, PgWriteQueue& queue) : conn_(conn), queue_(queue) {}
   std::optional<Run> load(const std::string& run_id) override;
   void insert(const Run& run) override;
   void update(const Run& run) override;
@@ -71,7 +76,10 @@ class PgRunStore final : public RunStore {
 
  private:
   void prepare_once();
+  void write(const char* statement, std::vector<PgWriteQueue::Value> values, const std::string& run_id,
+             bool one_row);
   pg::Connection& conn_;
+  PgWriteQueue& queue_;
   bool prepared_ = false;
 };
 

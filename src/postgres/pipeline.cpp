@@ -15,6 +15,7 @@
 namespace runjournal::pg {
 
 Pipeline::Pipeline(Connection& connection) : connection_(connection) {
+  connection_.run_before_statement();
   PGconn* conn = connection_.native();
   if (conn == nullptr || !connection_.usable()) detail::throw_connection_error(conn, "entering pipeline mode");
   if (PQenterPipelineMode(conn) == 0) detail::throw_connection_error(conn, "entering pipeline mode");

@@ -1,0 +1,240 @@
+// pg_hosts_test.cpp — what sharing one PostgreSQL journal between hosts
+// needs beyond one host's contract: recovery by several hosts at once
+// (each cut-off run claimed by exactly one), and followers woken by
+// LISTEN/NOTIFY as soon as a commit lands, polling when the listening
+// connection is lost. Hosts are processes posing under their own host
+// names and boot ids (Options::driver), each with its own connections.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <runjournal/journal.hpp>
+
+#include "pg_test_support.hpp"
+
+using nlohmann::json;
+using runjournal::Driver;
+using runjournal::Event;
+using runjournal::Journal;
+using runjournal::Options;
+using runjournal::RecoveredRun;
+using runjournal::RunStatus;
+using rjpg_test::ScratchSchema;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Options as_host(const std::string& host) {
+  Driver driver = runjournal::this_process_driver();
+  driver.host = host;
+  driver.boot_id = "boot-of-" + host;
+  Options options;
+  options.driver = driver;
+  return options;
+}
+
+// A run cut off while executing: its driver's host crashed, and no lease
+// speaks for it.
+void create_cut_off(Journal& journal, const std::string& run_id) {
+  const json driver = {{"host", "host-gone"}, {"pid", 1}, {"start_time", 1}, {"boot_id", "boot-of-host-gone"}};
+  journal.append(run_id, "run_created", {{"session_id", "s-" + run_id}, {"driver", driver}});
+  journal.append(run_id, "run_started");  // cut off while executing
+}
+
+// Reads everything a pipe gives until EOF.
+std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) return out;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("hosts recovering at once from one journal: each cut-off run is claimed by exactly one") {
+  ScratchSchema schema;
+  constexpr int kRuns = 60, kHosts = 4;
+  {
+    Journal setup = Journal::open(schema.uri());
+    for (int i = 0; i < kRuns; ++i) create_cut_off(setup, "cut-" + std::to_string(i));
+    setup.create_run({.session_id = "done", .run_id = "done"});
+    setup.append("done", "run_completed");
+  }
+  // Each host a process of its own, started together through a pipe that
+  // opens when all are ready; each prints the runs it claimed.
+  int go[2];
+  REQUIRE(::pipe(go) == 0);
+  struct Host {
+    pid_t pid;
+    int out;
+  };
+  std::vector<Host> hosts;
+  for (int h = 0; h < kHosts; ++h) {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(out[0]);
+      ::close(go[1]);
+      int status = 0;
+      try {
+        Journal journal = Journal::open(schema.uri(), as_host("host-" + std::to_string(h)));
+        journal.recover();  // connected and ready
+        char byte = 0;
+        if (::read(go[0], &byte, 1) < 0) std::_Exit(2);
+        std::string lines;
+        for (const RecoveredRun& r : journal.claim_recovered()) lines += r.run.run_id + "\n";
+        if (::write(out[1], lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) status = 2;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "host %d: %s\n", h, e.what());
+        status = 1;
+      }
+      std::_Exit(status);
+    }
+    ::close(out[1]);
+    hosts.push_back({pid, out[0]});
+  }
+  ::close(go[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::close(go[1]);  // every host's read returns now
+  std::map<std::string, std::string> claimed_by;
+  std::multiset<std::string> claims;
+  for (int h = 0; h < kHosts; ++h) {
+    std::istringstream lines(read_all(hosts[static_cast<std::size_t>(h)].out));
+    ::close(hosts[static_cast<std::size_t>(h)].out);
+    int status = 0;
+    REQUIRE(::waitpid(hosts[static_cast<std::size_t>(h)].pid, &status, 0) > 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    for (std::string id; std::getline(lines, id);) {
+      claims.insert(id);
+      claimed_by[id] = "host-" + std::to_string(h);
+    }
+  }
+  CHECK(claims.size() == static_cast<std::size_t>(kRuns));  // no run twice
+  CHECK(claimed_by.size() == static_cast<std::size_t>(kRuns));  // every run once
+  Journal check = Journal::open(schema.uri());
+  std::map<std::string, int> resumes;
+  check.follow(0, [&](const Event& e) {
+    if (e.kind == "run_resumed") ++resumes[e.run_id];
+    return e.position < check.last_position();
+  });
+  CHECK(resumes.size() == static_cast<std::size_t>(kRuns));
+  for (const auto& entry : resumes) {
+    const std::string& id = entry.first;
+    CHECK(entry.second == 1);
+    const auto run = check.run(id);
+    REQUIRE(run);
+    CHECK(run->status == RunStatus::Executing);
+    CHECK(run->driver->host == claimed_by[id]);
+  }
+  CHECK(check.run("done")->status == RunStatus::Completed);
+  CHECK(check.verify().problems.empty());
+  // The claimants' leases are fresh: a host that looks now finds nothing.
+  CHECK(Journal::open(schema.uri(), as_host("host-late")).claim_recovered().empty());
+}
+
+TEST_CASE("a follower wakes on NOTIFY as soon as a commit lands, long before its poll interval") {
+  ScratchSchema schema;
+  Journal writer = Journal::open(schema.uri());
+  writer.create_run({.session_id = "s", .run_id = "r"});
+  const std::int64_t start = writer.last_position();
+  Options read_only;
+  read_only.read_only = true;
+  Journal follower = Journal::open(schema.uri(), read_only);
+  std::atomic<std::int64_t> seen{0};
+  std::atomic<bool> stop{false};
+  // A poll of a minute: only a notification can deliver within the test.
+  std::thread tail([&] {
+    follower.follow(start, [&](const Event& e) {
+      seen = e.position;
+      return true;
+    }, [&] { return !stop.load(); }, std::chrono::minutes(1));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the follower waits now
+  std::vector<double> waits_ms;
+  for (int i = 0; i < 5; ++i) {
+    const Event e = writer.append("r", "tick", {{"i", i}});
+    const Clock::time_point committed = Clock::now();
+    while (seen.load() < e.position && Clock::now() - committed < std::chrono::seconds(20)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK(seen.load() == e.position);
+    waits_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - committed).count());
+  }
+  // Another journal's commits in the same database (another schema) are
+  // not this follower's wake-ups: nothing is delivered for them.
+  ScratchSchema other;
+  Journal::open(other.uri()).create_run({.session_id = "s", .run_id = "elsewhere"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(seen.load() == writer.last_position());
+  // Stopping needs one more wake-up: keep_going is asked after each.
+  stop = true;
+  writer.append("r", "tick", {{"last", true}});
+  tail.join();
+  for (const double ms : waits_ms) CHECK(ms < 30'000.0);  // delivered: the poll (60 s) never ran out
+  MESSAGE("NOTIFY to delivery, ms: " << waits_ms[0] << " " << waits_ms[1] << " " << waits_ms[2]);
+}
+
+TEST_CASE("a follower whose listening connection is ended polls on, and listens again") {
+  ScratchSchema schema;
+  Journal writer = Journal::open(schema.uri());
+  writer.create_run({.session_id = "s", .run_id = "r"});
+  Options read_only;
+  read_only.read_only = true;
+  Journal follower = Journal::open(schema.uri(), read_only);
+  std::atomic<std::int64_t> seen{0};
+  std::atomic<bool> stop{false};
+  std::thread tail([&] {
+    follower.follow(0, [&](const Event& e) {
+      seen = e.position;
+      return true;
+    }, [&] { return !stop.load(); }, std::chrono::milliseconds(100));
+  });
+  const auto listeners = [&] {
+    runjournal::pg::Connection admin = schema.connect();
+    const runjournal::pg::Result r = admin.exec(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()");
+    return r.int64(0, r.column("n"));
+  };
+  const auto wait_until = [](const auto& done) {
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(20);
+    while (!done() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return done();
+  };
+  REQUIRE(wait_until([&] { return listeners() == 1; }));
+  {
+    runjournal::pg::Connection admin = schema.connect();
+    admin.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' "
+        "AND pid <> pg_backend_pid()");
+  }
+  // While it has no listener the follower polls: events still arrive.
+  for (int i = 0; i < 3; ++i) {
+    const Event e = writer.append("r", "tick", {{"i", i}});
+    CHECK(wait_until([&] { return seen.load() == e.position; }));
+  }
+  // And it listens again (after a second).
+  CHECK(wait_until([&] { return listeners() == 1; }));
+  const Event e = writer.append("r", "tick", {{"after", true}});
+  CHECK(wait_until([&] { return seen.load() == e.position; }));
+  stop = true;
+  tail.join();
+}
