@@ -93,6 +93,13 @@ TEST_CASE("a run driven from another host lives exactly while that host's lease 
   const Driver remote{"some-other-host", 4242, 777, "remote-boot"};
   Journal journal = open_driven_by(path, remote);
   journal.create_run({.session_id = "s", .run_id = "r"});
+  // The Journal that records `remote` as its driver keeps remote's lease
+  // fresh with its writes: alive.
+  CHECK(find(journal.recover(), "r") == nullptr);
+  {
+    SQLite::Database db(path.string(), SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM driver_leases");
+  }
   CHECK(find(journal.recover(), "r") != nullptr);  // no lease at all
   put_lease(path, remote.host, remote.boot_id, system_ms() + 60'000);
   CHECK(find(journal.recover(), "r") == nullptr);
@@ -103,7 +110,7 @@ TEST_CASE("a run driven from another host lives exactly while that host's lease 
   CHECK(find(found, "r")->why.find("expired") != std::string::npos);
 }
 
-TEST_CASE("writes and heartbeat() keep this host's lease fresh") {
+TEST_CASE("writes and heartbeat() keep the lease of the Journal's driver's host fresh") {
   TempDir dir;
   const auto path = dir.file("j.db");
   runjournal::Options options;
@@ -126,6 +133,18 @@ TEST_CASE("writes and heartbeat() keep this host's lease fresh") {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   journal.heartbeat();
   CHECK(*expiry() > first);
+  // Under a driver of another host (Options::driver), the lease written is
+  // that host's: the one other hosts judge the runs it records by.
+  const auto other_path = dir.file("other.db");
+  const Driver worker{"worker-7", ::getpid(), 1, "worker-boot"};
+  Journal driven = open_driven_by(other_path, worker);
+  driven.create_run({.session_id = "s", .run_id = "w"});
+  SQLite::Database db(other_path.string());
+  SQLite::Statement hosts(db, "SELECT host, boot_id FROM driver_leases ORDER BY host");
+  REQUIRE(hosts.executeStep());
+  CHECK(hosts.getColumn(0).getString() == "worker-7");
+  CHECK(hosts.getColumn(1).getString() == "worker-boot");
+  CHECK_FALSE(hosts.executeStep());
 }
 
 TEST_CASE("run_created without a driver gets this journal's; one with its own keeps it") {

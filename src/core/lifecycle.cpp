@@ -115,7 +115,7 @@ Run Journal::reserve(const NewRun& run) {
       live = s.runs().live_runs_in_session(run.session_id);
       leases = s.leases().load_all();
     });
-    const detail::World world = detail::world_now(impl_->driver(), std::move(leases));
+    const detail::World world = detail::world_now(std::move(leases));
     for (const Run& holder : live) {
       const detail::Verdict verdict = detail::judge_driver(holder.driver, world);
       if (verdict.alive) {

@@ -25,8 +25,8 @@ std::optional<Checkpoint> checkpoint_of(const Run& run) {
   return Checkpoint{*run.checkpoint_id, has_state ? payload.at("state") : payload, payload};
 }
 
-World world_now(const Driver& self, std::vector<Lease> leases) {
-  return World{self, process_start_time, std::move(leases), system_clock_ms()};
+World world_now(std::vector<Lease> leases) {
+  return World{this_process_driver(), process_start_time, std::move(leases), system_clock_ms()};
 }
 
 }  // namespace detail
@@ -53,7 +53,7 @@ std::vector<RecoveredRun> Journal::recover(const RecoverOptions& options) const 
     leases = s.leases().load_all();
   });
   const std::int64_t now_ms = impl_->now();  // silence is measured on the event clock
-  const detail::World world = detail::world_now(impl_->driver(), std::move(leases));
+  const detail::World world = detail::world_now(std::move(leases));
   std::vector<RecoveredRun> found;
   for (Run& run : candidates) {
     detail::Verdict verdict = detail::judge_driver(run.driver, world);
@@ -77,7 +77,7 @@ Run Journal::resume_run(const std::string& run_id, const nlohmann::json& payload
   if (run->driver && *run->driver != impl_->driver()) {
     std::vector<detail::Lease> leases = impl_->read(
         "reading leases", [&](detail::ReadSession& s) { return s.leases().load_all(); });
-    const detail::Verdict verdict = detail::judge_driver(run->driver, detail::world_now(impl_->driver(), std::move(leases)));
+    const detail::Verdict verdict = detail::judge_driver(run->driver, detail::world_now(std::move(leases)));
     if (verdict.alive) {
       throw Error(ErrorCode::AlreadyRunning,
                   fmt::format("run {} still has a live driver ({}); it cannot be resumed elsewhere", run_id,

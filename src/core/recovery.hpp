@@ -16,9 +16,9 @@ namespace runjournal::detail {
 // The run's live checkpoint (runs.checkpoint), or std::nullopt.
 std::optional<Checkpoint> checkpoint_of(const Run& run);
 
-// The world as `self` (the Journal's driver: Options::driver, or this
-// process) sees it now: this host through /proc, other hosts through
-// `leases`, at the system clock's now.
-World world_now(const Driver& self, std::vector<Lease> leases);
+// The world as this machine sees it now: this host (this process's host
+// name and boot id, whatever Options::driver says) through /proc, other
+// hosts through `leases`, at the system clock's now.
+World world_now(std::vector<Lease> leases);
 
 }  // namespace runjournal::detail
