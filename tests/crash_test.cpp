@@ -51,22 +51,9 @@ std::string run_and_kill(const std::filesystem::path& db, const std::string& pre
                          std::vector<Acked>& acked, std::map<std::string, std::int64_t>& imported, Tally& tally) {
   runjournal::test::Child child = runjournal::test::start_process(
       {RUNJOURNAL_TEST_CHILD, "mixed", db.string(), prefix, std::to_string(seed), "60", durability});
-  runjournal::test::LineReader reader(child.out_fd);
-  std::vector<std::string> seen;
-  std::string line;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (static_cast<long>(seen.size()) < lines && reader.next(line, give_up)) seen.push_back(line);
-  std::this_thread::sleep_for(delay);
-  ::kill(child.pid, SIGKILL);
-  const runjournal::test::Outcome outcome = runjournal::test::finish_process(child);
-  // Everything the child printed before it died is in the reader or the
-  // pipe, except that a kill between two writes of a full stdio buffer cuts
-  // a line short: only whole lines count ("ACK r 145 4" may be the start of
-  // "ACK r 145 4096").
-  std::string out = reader.take_rest() + outcome.out;
-  out.erase(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
-  std::istringstream rest(out);
-  while (std::getline(rest, line)) seen.push_back(line);
+  const runjournal::test::KilledChild killed = runjournal::test::kill_after_lines(child, lines, delay);
+  const std::vector<std::string>& seen = killed.lines;
+  const runjournal::test::Outcome& outcome = killed.outcome;
   std::string in_progress;
   for (const std::string& l : seen) {
     std::string operation;

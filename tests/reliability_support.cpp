@@ -1,12 +1,14 @@
 #include "reliability_support.hpp"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -94,6 +96,22 @@ std::vector<std::string> check_keyed_batches(const std::vector<Event>& events, l
   }
   if (batches) *batches = static_cast<long>(seen.size());
   return problems;
+}
+
+KilledChild kill_after_lines(const Child& child, long lines, std::chrono::microseconds delay) {
+  LineReader reader(child.out_fd);
+  std::vector<std::string> seen;
+  std::string line;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (static_cast<long>(seen.size()) < lines && reader.next(line, give_up)) seen.push_back(line);
+  std::this_thread::sleep_for(delay);
+  ::kill(child.pid, SIGKILL);
+  const Outcome outcome = finish_process(child);
+  std::string out = reader.take_rest() + outcome.out;
+  out.erase(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
+  std::istringstream rest(out);
+  while (std::getline(rest, line)) seen.push_back(line);
+  return KilledChild{std::move(seen), outcome};
 }
 
 bool LineReader::next(std::string& line, std::chrono::steady_clock::time_point deadline) {

@@ -12,6 +12,7 @@
 
 #include <runjournal/journal.hpp>
 
+#include "process.hpp"
 #include "test_support.hpp"
 
 namespace runjournal::test {
@@ -44,6 +45,18 @@ class LineReader {
   std::string buffer_;
   bool eof_ = false;
 };
+
+// Reads `child`'s lines until it has printed `lines` of them (at most 20 s),
+// waits `delay`, SIGKILLs and reaps it, and returns every whole line it
+// printed before it died. A kill between two writes of a full stdio buffer
+// cuts the last line short, so only whole lines count ("ACK r 145 4" may be
+// the start of "ACK r 145 4096"). `outcome` says how it ended (it may have
+// finished before the kill).
+struct KilledChild {
+  std::vector<std::string> lines;
+  Outcome outcome;
+};
+KilledChild kill_after_lines(const Child& child, long lines, std::chrono::microseconds delay);
 
 // The events written by the test child's keyed-batches mode carry keys
 // "b<op>.<i>/<size>": each batch op must be there whole (all `size` events,

@@ -58,11 +58,10 @@ std::string recovered_table(const std::vector<RecoveredRun>& found) {
   return render_table(columns, rows, terminal_width());
 }
 
-nlohmann::json recovered_json(const RecoveredRun& r, bool marked) {
+nlohmann::json recovered_json(const RecoveredRun& r) {
   nlohmann::json object = to_json(r.run);  // the runs columns, checkpoint included
   object["silent_ms"] = r.silent_ms;
   object["why"] = r.why;
-  object["marked_interrupted"] = marked;
   return object;
 }
 
@@ -74,12 +73,7 @@ int claim(const RecoverArgs& args) {
       journal.claim_recovered({.include_interrupted = args.include_interrupted, .limit = args.limit});
   if (args.json) {
     nlohmann::json array = nlohmann::json::array();
-    for (const RecoveredRun& r : claimed) {
-      nlohmann::json object = to_json(r.run);
-      object["silent_ms"] = r.silent_ms;
-      object["why"] = r.why;
-      array.push_back(std::move(object));
-    }
+    for (const RecoveredRun& r : claimed) array.push_back(recovered_json(r));
     print_json(array);
     return kExitOk;
   }
@@ -113,7 +107,11 @@ int recover(const RecoverArgs& args) {
   }
   if (args.json) {
     nlohmann::json array = nlohmann::json::array();
-    for (std::size_t i = 0; i < found.size(); ++i) array.push_back(recovered_json(found[i], marked[i]));
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      nlohmann::json object = recovered_json(found[i]);
+      object["marked_interrupted"] = marked[i];
+      array.push_back(std::move(object));
+    }
     print_json(array);
     return kExitOk;
   }

@@ -34,12 +34,14 @@ constexpr std::size_t kFollowPage = 1000;
 // How long a follower whose listener failed polls before listening again.
 constexpr std::chrono::seconds kRelisten{1};
 
-// The backend's listener, or nullptr (none, or it cannot be opened now:
-// polling is the fallback, never an error of follow()).
-std::unique_ptr<detail::ChangeListener> try_listen(detail::Backend& backend) {
+// The backend's listener, or nullptr: the backend has none, or it cannot be
+// opened now (`failed`; polling is the fallback, never an error of follow()).
+std::unique_ptr<detail::ChangeListener> try_listen(detail::Backend& backend, bool& failed) {
   try {
+    failed = false;
     return backend.open_change_listener();
   } catch (const Error&) {
+    failed = true;
     return nullptr;
   }
 }
@@ -64,13 +66,16 @@ void Journal::follow(std::int64_t after_position, const std::function<bool(const
     }
   };
   detail::Backend& backend = *impl_->backend;
-  std::unique_ptr<detail::ChangeListener> listener = try_listen(backend);
-  const bool can_listen = listener != nullptr;
-  auto relisten_at = std::chrono::steady_clock::time_point::max();
+  bool failed = false;
+  std::unique_ptr<detail::ChangeListener> listener = try_listen(backend, failed);
+  // A backend that has a listener, even one that cannot be reached now.
+  const bool can_listen = listener != nullptr || failed;
+  auto relisten_at = failed ? std::chrono::steady_clock::now() + kRelisten
+                            : std::chrono::steady_clock::time_point::max();
   // Waits for a commit, at most `poll`.
   const auto wait = [&] {
     if (!listener && can_listen && std::chrono::steady_clock::now() >= relisten_at) {
-      listener = try_listen(backend);
+      listener = try_listen(backend, failed);
       // Listening again opens a window in which a commit may have landed
       // unheard: the counter is read after this wait in any case.
       if (listener) return;

@@ -113,19 +113,9 @@ TEST_CASE("a client killed at random moments never loses an acknowledged event n
     runjournal::test::Child child = runjournal::test::start_process(
         {RUNJOURNAL_TEST_CHILD, "keyed-batches", schema.uri(), std::to_string(batch_seed), std::to_string(next_op),
          "1000", durability});
-    runjournal::test::LineReader reader(child.out_fd);
-    std::vector<std::string> seen;
-    std::string line;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (static_cast<long>(seen.size()) < lines && reader.next(line, give_up)) seen.push_back(line);
-    std::this_thread::sleep_for(delay);
-    ::kill(child.pid, SIGKILL);
-    const runjournal::test::Outcome outcome = runjournal::test::finish_process(child);
-    // Only whole lines count: a kill can cut the last one short.
-    std::string out = reader.take_rest() + outcome.out;
-    out.erase(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
-    std::istringstream rest(out);
-    while (std::getline(rest, line)) seen.push_back(line);
+    const runjournal::test::KilledChild killed = runjournal::test::kill_after_lines(child, lines, delay);
+    const std::vector<std::string>& seen = killed.lines;
+    const runjournal::test::Outcome& outcome = killed.outcome;
 
     bool in_batch = false;
     std::int64_t last_position = 0;
