@@ -193,3 +193,30 @@ test('a hostile payload and prompt render as text and run nothing', async () => 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a long runs page draws the rows a screen shows first, then the rest, once each and in order', async () => {
+  for (let i = 0; i < 30; i++) cli('start', db, '--session', 'many', '--prompt', 'run ' + i, '--id', 'run-many-' + String(i).padStart(2, '0'));
+  const { page, problems } = await watchedPage();
+  await page.setViewportSize({ width: 1280, height: 300 });
+  // Each frame's row count, from before the page's own script runs.
+  await page.addInitScript(() => {
+    window.__frames = [];
+    requestAnimationFrame(function frame() {
+      window.__frames.push(document.querySelectorAll('table.runs tbody tr').length);
+      if (window.__frames.length < 600) requestAnimationFrame(frame);
+    });
+  });
+  await page.goto(base + 'runs?session=many');
+  await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length === 30);
+  const ids = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-run-id')));
+  const expected = Array.from({ length: 30 }, (_, i) => 'run-many-' + String(29 - i).padStart(2, '0'));
+  assert.deepEqual(ids, expected);
+  // A 300 px screen shows fewer than 11 rows (at least 28 px each): the
+  // first frame with rows has 11 of them, a later one all 30.
+  const frames = (await page.evaluate(() => window.__frames)).filter((n) => n > 0);
+  assert.equal(frames[0], 11, JSON.stringify(frames));
+  assert.equal(frames[frames.length - 1], 30);
+  assert.equal(await page.textContent('main h1 .muted'), '30 runs');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

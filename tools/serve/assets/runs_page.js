@@ -1,7 +1,7 @@
 // runs_page.js — /runs: the runs, newest first, filtered and paged by the
 // URL's parameters (the same as /api/runs takes), live.
-import { apiURL, debounce, follow, getJSON, pageData } from './api.js';
-import { h, replace } from './dom.js';
+import { afterPaint, apiURL, debounce, follow, getJSON, pageData } from './api.js';
+import { append, h, replace } from './dom.js';
 import { clip, duration, runDuration, STATUSES, statusBadge, time, TERMINAL } from './format.js';
 
 const FILTERS = ['status', 'session', 'since', 'until', 'q', 'order', 'limit'];
@@ -72,18 +72,32 @@ export async function runsPage(main, params) {
     h('thead', {}, h('tr', {}, ['status', 'run', 'session', 'prompt', 'created (UTC)', 'duration', 'events'].map((c) => h('th', {}, c)))),
     tbody);
   const pagerSlot = h('div', {});
-  const draw = (changed) => {
+  // The page's first drawing builds only the rows a screen can show (a row
+  // is at least 28 px high), so the first frame lays out no more than that;
+  // the rest are added once that frame is painted, unless a newer drawing
+  // has replaced them by then. (docs/serve.md, "Speed".)
+  let draws = 0;
+  const draw = (changed, rowsNow) => {
     const now = Date.now();
-    replace(tbody, body.runs.map((run) => {
+    const drawing = ++draws;
+    const rows = (runs) => runs.map((run) => {
       const tr = row(run, now);
       if (changed && changed.has(run.run_id)) tr.classList.add('flash');
       return tr;
-    }));
+    });
+    const first = rowsNow === undefined ? body.runs.length : rowsNow;
+    replace(tbody, rows(body.runs.slice(0, first)));
+    if (first < body.runs.length) {
+      const rest = body.runs.slice(first);
+      afterPaint(() => {
+        if (drawing === draws) append(tbody, rows(rest));
+      });
+    }
     replace(count, body.runs.length === 0 ? 'no runs match' : body.runs.length + (body.runs.length === 1 ? ' run' : ' runs'));
     replace(pagerSlot, pager(params, body));
   };
   replace(main, h('h1', {}, 'Runs ', count), filterForm(params), notice, table, pagerSlot);
-  draw(null);
+  draw(null, Math.max(10, Math.ceil(window.innerHeight / 28)));
 
   // Live: the first page is fetched again when anything changes; a deeper
   // page refreshes the runs it shows and says how many are new.
