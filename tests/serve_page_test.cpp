@@ -19,6 +19,7 @@
 #include "serve_support.hpp"
 #include "serve/embedded_files.hpp"
 #include "serve/http_support.hpp"
+#include "serve/runs_page_html.hpp"
 
 using namespace runjournal::test::serve;
 
@@ -50,6 +51,28 @@ RunsPage split_runs_page(const std::string& html) {
           html.substr(start, close - start)};
 }
 
+// A runs page with what the server drew put back as the shell has it: the
+// inside of <main> as the shell's, the script's blocking="render" back, the
+// nav link no longer marked. `main` gets what was inside <main>.
+std::string as_shell(std::string html, std::string* main = nullptr) {
+  const std::string open = "<main id=\"main\">";
+  const std::size_t from = html.find(open);
+  const std::size_t to = html.find("</main>");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  const std::size_t inner = from + open.size();
+  if (main) *main = html.substr(inner, to - inner);
+  html.replace(inner, to - inner, "<p class=\"muted\">Loading…</p>");
+  const auto swap = [&html](const std::string& from_text, const std::string& to_text) {
+    const std::size_t at = html.find(from_text);
+    REQUIRE(at != std::string::npos);
+    html.replace(at, from_text.size(), to_text);
+  };
+  swap("<script type=\"module\" src=\"/assets/bundle.js\">", "<script type=\"module\" src=\"/assets/bundle.js\" blocking=\"render\">");
+  swap("id=\"nav-runs\" class=\"current\"", "id=\"nav-runs\"");
+  return html;
+}
+
 }  // namespace
 
 TEST_CASE("every page is the HTML shell with the CSP; only the runs page adds data, as a JSON block") {
@@ -69,8 +92,10 @@ TEST_CASE("every page is the HTML shell with the CSP; only the runs page adds da
     CHECK(csp.find("default-src 'none'") != std::string::npos);
     CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
     const RunsPage page = split_runs_page(r->body);
-    CHECK(page.rest == shell_html());  // data reaches the HTML only in the block
     const bool runs_page = path == "/" || path.rfind("/runs?", 0) == 0 || path == "/runs";
+    // Data reaches the HTML only in the block and, on the runs page, in
+    // what the server draws inside <main> (the next cases).
+    CHECK((runs_page ? as_shell(page.rest) : page.rest) == shell_html());
     CHECK(page.block.has_value() == runs_page);
     CHECK(r->get_header_value("Cache-Control") == (runs_page ? "no-store" : "no-cache"));
   }
@@ -117,7 +142,7 @@ TEST_CASE("the runs page's block is /api/runs for the page's filters, hostile te
   CHECK(body["runs"][0]["prompt"] == kHostile);
   CHECK(first.block->find("\\u003c/script\\u003e") != std::string::npos);
   // A page whose filters /api/runs refuses is the bare shell: its script
-  // fetches the error and shows it.
+  // fetches the error and shows it (and nothing is drawn into it).
   for (const std::string path : {"/runs?status=nope", "/runs?limit=0", "/runs?since=yesterday-ish"}) {
     CAPTURE(path);
     const httplib::Result r = c.Get(path.c_str());
@@ -127,6 +152,88 @@ TEST_CASE("the runs page's block is /api/runs for the page's filters, hostile te
   }
   // A parameter no page knows is refused, as before.
   CHECK(get_json(s, "/runs?colour=red", 400)["error"]["code"] == "unknown_parameter");
+}
+
+TEST_CASE("the runs page draws its runs into <main>, journal text as text and never markup") {
+  Fixture fx;
+  Served s(fx.db);
+  httplib::Client c = s.client();
+  for (const std::string path : {"/runs", "/runs?session=s-c", "/runs?limit=1", "/runs?limit=1&after=run-hostile",
+                                 "/runs?order=oldest&status=failed", "/runs?q=nothing-has-this"}) {
+    CAPTURE(path);
+    const httplib::Result r = c.Get(path.c_str());
+    REQUIRE(r);
+    const RunsPage page = split_runs_page(r->body);
+    REQUIRE(page.block);
+    const json body = json::parse(*page.block);
+    std::string main;
+    as_shell(page.rest, &main);
+    // One row per run of the page, in its order.
+    std::vector<std::string> drawn;
+    const std::regex row("<tr data-run-id=\"([^\"]*)\"");
+    for (std::sregex_iterator it(main.begin(), main.end(), row), end; it != end; ++it) drawn.push_back((*it)[1]);
+    std::vector<std::string> expected;
+    for (const json& run : body["runs"]) expected.push_back(runjournal::serve::html_text(run["run_id"].get<std::string>()));
+    CHECK(drawn == expected);
+    // Every tag in it is one the page's script makes: no journal text
+    // became an element.
+    const std::regex tag("<(/?)([A-Za-z][A-Za-z0-9]*)");
+    for (std::sregex_iterator it(main.begin(), main.end(), tag), end; it != end; ++it) {
+      const std::string name = (*it)[2];
+      CAPTURE(name);
+      CHECK(std::string(" h1 span form select option input button a p table thead tbody tr th td div nav ").find(" " + name + " ") != std::string::npos);
+    }
+    CHECK(main.find("<img") == std::string::npos);
+    CHECK(main.find("<script") == std::string::npos);
+  }
+  // The hostile prompt: as escaped text in its cell and in its title.
+  const RunsPage first = split_runs_page(c.Get("/runs?session=s-c")->body);
+  std::string main;
+  as_shell(first.rest, &main);
+  const std::string escaped = runjournal::serve::html_text(kHostile);
+  CHECK(main.find("<td class=\"prompt\" title=\"" + escaped + "\">" + escaped + "</td>") != std::string::npos);
+  // The form shows the page's own filters, escaped as well.
+  const std::string odd = "a \"quoted\" <session> & more";
+  const RunsPage filtered = split_runs_page(c.Get(("/runs?session=" + url_encode(odd)).c_str())->body);
+  as_shell(filtered.rest, &main);
+  CHECK(main.find("<input name=\"session\" value=\"" + runjournal::serve::html_text(odd) + "\"") != std::string::npos);
+  CHECK(main.find("no runs match") != std::string::npos);
+}
+
+TEST_CASE("the runs page's text is format.js's: times, durations, clipping, links") {
+  using namespace runjournal::serve;
+  CHECK(html_text("<a href=\"x\">&'") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  // encodeURIComponent and URLSearchParams, as the script's links use them.
+  CHECK(encode_uri_component("run a/b?c=d&e") == "run%20a%2Fb%3Fc%3Dd%26e");
+  CHECK(encode_uri_component("-_.!~*'()") == "-_.!~*'()");
+  CHECK(encode_uri_component("\xc3\xbc") == "%C3%BC");
+  CHECK(page_url("/runs", {{"session", "a b&c"}, {"q", ""}, {"after", "run/1"}}) == "/runs?session=a+b%26c&after=run%2F1");
+  CHECK(page_url("/runs", {{"session", ""}}) == "/runs");
+  CHECK(page_url("/runs", {{"q", "~!'()*"}}) == "/runs?q=%7E%21%27%28%29*");
+  // new Date(ms).toISOString(), as "YYYY-MM-DD HH:MM:SS.mmm".
+  CHECK(time_text(0) == "1970-01-01 00:00:00.000");
+  CHECK(time_text(-1) == "1969-12-31 23:59:59.999");
+  CHECK(time_text(1738324800250) == "2025-01-31 12:00:00.250");
+  // duration(): toFixed rounds a tie up (1.125 -> 1.13), and a value just
+  // under one down (1.005 is 1.00499…).
+  CHECK(duration_text(-5) == "0 ms");
+  CHECK(duration_text(999) == "999 ms");
+  CHECK(duration_text(1125) == "1.13 s");
+  CHECK(duration_text(1005) == "1.00 s");
+  CHECK(duration_text(9999) == "10.00 s");
+  CHECK(duration_text(10250) == "10.3 s");
+  CHECK(duration_text(59999) == "60.0 s");
+  CHECK(duration_text(65000) == "1 m 05 s");
+  CHECK(duration_text(7200000) == "2 h 00 m");
+  CHECK(duration_text(2 * 86400000LL + 3600000) == "2 d 1 h");
+  // clip(): UTF-16 units, as JavaScript counts; a character cut in half
+  // shows as U+FFFD, as the browser shows the half the script keeps.
+  CHECK(clip_text("abc", 3) == "abc");
+  CHECK(clip_text("abcd", 3) == "ab\u2026");
+  CHECK(clip_text("a\U0001F600b", 4) == "a\U0001F600b");
+  CHECK(clip_text("a\U0001F600bc", 4) == "a\U0001F600\u2026");
+  CHECK(clip_text("a\U0001F600bc", 3) == "a\uFFFD\u2026");
+  CHECK(clip_text("\u00fc\u00fc\u00fc", 2) == "\u00fc\u2026");
 }
 
 TEST_CASE("json_for_html: no '<', '>' or '&' survives, and JSON.parse gives back the same value") {

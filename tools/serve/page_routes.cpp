@@ -6,21 +6,29 @@
 // that does not exist is the shell with status 404, so the status tells the
 // truth and the page explains.
 //
-// The runs page, the one most opened, carries its twin's first answer
-// instead of fetching it: the /api/runs body for the page's own filters, in
-// a <script type="application/json"> data block that the browser never runs
-// (the CSP needs no exception) and the script reads with JSON.parse. It is
-// the only data ever written into HTML, and it is JSON escaped for HTML
+// The runs page, the one most opened, is drawn by the server: its HTML
+// holds, inside <main>, the first screen as runs_page.js would draw it
+// (runs_page_html.cpp), so the browser paints the runs without waiting for
+// the script, and the script takes those elements over. Journal text goes
+// into that markup only as escaped text (html_text) or percent-encoded
+// links. The page also carries its twin's answer, the /api/runs body for
+// its filters, in a <script type="application/json"> data block that the
+// browser never runs (the CSP needs no exception) and the script reads with
+// JSON.parse for its live updates; it is JSON escaped for HTML
 // (json_for_html: no '<', '>' or '&' in it), so no text in the journal can
-// end the block or become markup. That saves the round trip that used to
-// follow the script's loading (docs/serve.md, "Speed").
+// end the block or become markup (docs/serve.md, "Speed", "Security model").
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "embedded_files.hpp"
 #include "http_support.hpp"
+#include "runs_page_html.hpp"
 #include "serve_context.hpp"
 
 namespace runjournal::serve {
@@ -43,20 +51,58 @@ const Asset& shell() {
 
 // The parameters of a runs page that its script passes on to /api/runs:
 // the filters and cursors, when not empty (an empty form field means "any").
+constexpr const char* kMainOpen = "<main id=\"main\">";
+
 constexpr const char* kRunsPageToApi[] = {"status", "session", "since", "until", "q", "order", "limit", "after",
                                           "before"};
 
-// The runs page: the shell with the /api/runs body for its parameters
-// before </body>; without it when that body is an error, so the script
-// fetches it and shows the error as on any other page.
+// The runs page's HTML: the shell, with <main> holding the first screen as
+// the server draws it (runs_page_html.cpp), the page's /api/runs body in a
+// data block before </body>, its nav link marked current, and its script
+// no longer blocking rendering, since the page is there without it.
+struct RunsShell {
+  std::string_view before_main;  // up to and with <main id="main">
+  std::string_view after_main;   // from </main> to </body>
+  std::string_view end;          // </body> on
+};
+
+const RunsShell& runs_shell() {
+  static const RunsShell parts = [] {
+    const std::string_view html = shell().bytes;
+    const std::size_t main_open = html.find(kMainOpen);
+    const std::size_t main_close = html.find("</main>");
+    const std::size_t body_close = html.rfind("</body>");
+    if (main_open == std::string_view::npos || main_close == std::string_view::npos ||
+        body_close == std::string_view::npos || !(main_open < main_close && main_close < body_close)) {
+      throw std::logic_error("index.html lacks <main id=\"main\">…</main> before </body>");
+    }
+    const std::size_t inner = main_open + std::string_view(kMainOpen).size();
+    return RunsShell{html.substr(0, inner), html.substr(main_close, body_close - main_close), html.substr(body_close)};
+  }();
+  return parts;
+}
+
+// `text` with each `from` replaced by `to`; it must occur exactly once.
+void replace_once(std::string& text, std::string_view from, std::string_view to) {
+  const std::size_t at = text.find(from);
+  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
+    throw std::logic_error(fmt::format("index.html does not hold {} exactly once", from));
+  }
+  text.replace(at, from.size(), to);
+}
+
+// The runs page: as above; the plain shell when the /api/runs body is an
+// error, so the script fetches it and shows the error as on any other page.
 void send_runs_page(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
   httplib::Request api;
   nlohmann::json key = nlohmann::json::object();
+  std::map<std::string, std::string> params;
   for (const char* name : kRunsPageToApi) {
     const auto it = req.params.find(name);
     if (it == req.params.end() || it->second.empty()) continue;
     api.params.emplace(name, it->second);
     key[name] = it->second;
+    params.emplace(name, it->second);
   }
   std::shared_ptr<const std::string> body;
   try {
@@ -65,15 +111,22 @@ void send_runs_page(ServeContext& ctx, const httplib::Request& req, httplib::Res
   } catch (const Error&) {
   }
   if (!body) return send_asset(req, res, shell(), "no-cache");
-  static const std::string_view html = shell().bytes;
-  static const std::size_t end = std::min(html.rfind("</body>"), html.size());
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const std::string drawn = runs_main_html(nlohmann::json::parse(*body), params, now_ms);
+  const RunsShell& parts = runs_shell();
   std::string page;
-  page.reserve(html.size() + body->size() + body->size() / 8 + 64);
-  page.append(html.substr(0, end));
+  page.reserve(shell().bytes.size() + drawn.size() + body->size() + body->size() / 8 + 64);
+  page.append(parts.before_main);
+  page += drawn;
+  page.append(parts.after_main);
   page += "<script type=\"application/json\" id=\"runs-data\">";
   page += json_for_html(*body);
   page += "</script>\n";
-  page.append(html.substr(end));
+  page.append(parts.end);
+  replace_once(page, " blocking=\"render\"", "");
+  replace_once(page, "id=\"nav-runs\"", "id=\"nav-runs\" class=\"current\"");
   res.set_header("Cache-Control", "no-store");  // it holds journal data
   set_body(res, std::move(page), std::string(shell().content_type));
 }

@@ -93,12 +93,6 @@ export function follow(params, onEvent) {
   return source;
 }
 
-// Calls fn once the next frame has been painted (a task queued from the
-// frame's animation callback runs after its paint).
-export function afterPaint(fn) {
-  requestAnimationFrame(() => setTimeout(fn, 0));
-}
-
 // Calls fn at most once per `ms`, after the last call of a burst.
 export function debounce(fn, ms) {
   let timer = null;

@@ -71,12 +71,6 @@ export function replace(element, ...children) {
   return element;
 }
 
-// Adds children at the end of `element`, by the same rules as h().
-export function append(element, ...children) {
-  appendAll(element, children);
-  return element;
-}
-
 // Sets the text of `element`: the same as replace(element, text).
 export function setText(element, text) {
   element.textContent = String(text);

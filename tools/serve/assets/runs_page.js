@@ -1,7 +1,7 @@
 // runs_page.js — /runs: the runs, newest first, filtered and paged by the
 // URL's parameters (the same as /api/runs takes), live.
-import { afterPaint, apiURL, debounce, follow, getJSON, pageData } from './api.js';
-import { append, h, replace } from './dom.js';
+import { apiURL, debounce, follow, getJSON, pageData } from './api.js';
+import { h, replace } from './dom.js';
 import { clip, duration, runDuration, STATUSES, statusBadge, time, TERMINAL } from './format.js';
 
 const FILTERS = ['status', 'session', 'since', 'until', 'q', 'order', 'limit'];
@@ -63,41 +63,34 @@ export async function runsPage(main, params) {
   const url = apiURL('/api/runs', query);
   document.getElementById('json-link').setAttribute('href', url);
   // The server sends the first answer in the page itself (the same body
-  // as `url` gives); fetched only when it could not (an error to show).
-  let body = pageData('runs-data') || await getJSON(url);
-  const tbody = h('tbody', {});
-  const notice = h('p', { class: 'notice', 'aria-live': 'polite' });
-  const count = h('span', { class: 'muted' });
-  const table = h('table', { class: 'runs' },
-    h('thead', {}, h('tr', {}, ['status', 'run', 'session', 'prompt', 'created (UTC)', 'duration', 'events'].map((c) => h('th', {}, c)))),
-    tbody);
-  const pagerSlot = h('div', {});
-  // The page's first drawing builds only the rows a screen can show (a row
-  // is at least 28 px high), so the first frame lays out no more than that;
-  // the rest are added once that frame is painted, unless a newer drawing
-  // has replaced them by then. (docs/serve.md, "Speed".)
-  let draws = 0;
-  const draw = (changed, rowsNow) => {
+  // as `url` gives), and draws the page's first screen from it into <main>
+  // (runs_page_html.cpp): those elements are taken over, not drawn again.
+  // Fetched and drawn here only when the server could not (an error to
+  // show).
+  const served = pageData('runs-data');
+  let body = served || await getJSON(url);
+  const drawnByServer = served !== null && main.querySelector(':scope > table.runs > tbody') !== null;
+  const tbody = drawnByServer ? main.querySelector(':scope > table.runs > tbody') : h('tbody', {});
+  const notice = drawnByServer ? main.querySelector(':scope > p.notice') : h('p', { class: 'notice', 'aria-live': 'polite' });
+  const count = drawnByServer ? main.querySelector(':scope > h1 > span.muted') : h('span', { class: 'muted' });
+  const pagerSlot = drawnByServer ? main.lastElementChild : h('div', {});
+  const draw = (changed) => {
     const now = Date.now();
-    const drawing = ++draws;
-    const rows = (runs) => runs.map((run) => {
+    replace(tbody, body.runs.map((run) => {
       const tr = row(run, now);
       if (changed && changed.has(run.run_id)) tr.classList.add('flash');
       return tr;
-    });
-    const first = rowsNow === undefined ? body.runs.length : rowsNow;
-    replace(tbody, rows(body.runs.slice(0, first)));
-    if (first < body.runs.length) {
-      const rest = body.runs.slice(first);
-      afterPaint(() => {
-        if (drawing === draws) append(tbody, rows(rest));
-      });
-    }
+    }));
     replace(count, body.runs.length === 0 ? 'no runs match' : body.runs.length + (body.runs.length === 1 ? ' run' : ' runs'));
     replace(pagerSlot, pager(params, body));
   };
-  replace(main, h('h1', {}, 'Runs ', count), filterForm(params), notice, table, pagerSlot);
-  draw(null, Math.max(10, Math.ceil(window.innerHeight / 28)));
+  if (!drawnByServer) {
+    const table = h('table', { class: 'runs' },
+      h('thead', {}, h('tr', {}, ['status', 'run', 'session', 'prompt', 'created (UTC)', 'duration', 'events'].map((c) => h('th', {}, c)))),
+      tbody);
+    replace(main, h('h1', {}, 'Runs ', count), filterForm(params), notice, table, pagerSlot);
+    draw(null);
+  }
 
   // Live: the first page is fetched again when anything changes; a deeper
   // page refreshes the runs it shows and says how many are new.
