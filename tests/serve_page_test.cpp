@@ -53,7 +53,7 @@ RunsPage split_runs_page(const std::string& html) {
 
 // A runs page with what the server drew put back as the shell has it: the
 // inside of <main> as the shell's, the script's blocking="render" back, the
-// nav link no longer marked. `main` gets what was inside <main>.
+// nav link no longer marked, the title the shell's. `main` gets what was inside <main>.
 std::string as_shell(std::string html, std::string* main = nullptr) {
   const std::string open = "<main id=\"main\">";
   const std::size_t from = html.find(open);
@@ -70,6 +70,7 @@ std::string as_shell(std::string html, std::string* main = nullptr) {
   };
   swap("<script type=\"module\" src=\"/assets/bundle.js\">", "<script type=\"module\" src=\"/assets/bundle.js\" blocking=\"render\">");
   swap("id=\"nav-runs\" class=\"current\"", "id=\"nav-runs\"");
+  swap("<title>runs \u00b7 runjournal</title>", "<title>runjournal</title>");
   return html;
 }
 

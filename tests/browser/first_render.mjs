@@ -1,19 +1,24 @@
 // first_render.mjs URL [LOADS] — the runs page's first render in Debian's
 // chromium, for tools/bench_serve.cpp: each load in a fresh browser context
 // (nothing cached), timed from navigation start to the end of the frame
-// that first shows the table's rows (the page draws the rows a screen can
-// show first), and to the end of the frame that shows all of them; beside it, the browser opening
-// /api/runs alone (the data without the page), timed the same way to the
-// end of the frame that first shows the loaded document, as the baseline.
+// that first shows the table's rows, and of the frame that shows all of
+// them; beside it, the browser opening /api/runs alone (the data without
+// the page), timed the same way to the end of the frame that first shows
+// the loaded document, as the baseline.
 //
 // The moment is taken inside the page by a small script the browser runs
 // before the page's own (addInitScript): on each animation frame it checks
 // whether the content is there; the first frame that finds it is the one
-// that draws it, and a task queued from that frame runs once the frame's
-// style, layout and paint are done. The page reports it on the console, so
-// nothing polls it from outside (playwright's waitForFunction injects and
-// compiles its own script into the page, competing with the page for the
-// main thread and finding the rows up to a few hundred ms late).
+// that draws it. That frame's end (its style, layout and paint on the main
+// thread) is the end of its long-animation-frame entry, which the browser
+// records for every frame over 50 ms; for a shorter frame it is when a task
+// queued from the frame runs (which may wait behind other tasks, so it is
+// printed too). The page reports on the console, so nothing polls it from
+// outside (playwright's waitForFunction injects and compiles its own script
+// into the page, competing with the page for the main thread and finding
+// the rows up to a few hundred ms late). Also printed: when that frame was
+// presented (first-contentful-paint, after raster and compositing), where
+// it is that frame.
 //
 // Printed: the medians of both, their ratio, and where the page's time
 // goes (navigation and resource timing of the same loads).
@@ -33,6 +38,14 @@ const browser = await chromium.launch({
 // over as source text, not through eval: the page's CSP forbids eval.)
 function watch(ready, complete) {
   const moments = {};
+  // The browser's record of each frame that took over 50 ms: where its
+  // rendering began and where its main-thread work (style, layout, paint)
+  // ended, which a task queued from the frame may only see later, behind
+  // other tasks (the page's script, say).
+  window.__longFrames = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longFrames.push({ render: e.renderStart, end: e.startTime + e.duration });
+  }).observe({ type: 'long-animation-frame', buffered: true });
   requestAnimationFrame(function frame() {
     const now = performance.now();
     const rows = document.querySelectorAll('table.runs tbody tr').length;
@@ -53,23 +66,32 @@ async function timedLoad(url, ready, complete) {
   const reported = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('first-render '), timeout: 20000 });
   await page.goto(url, { waitUntil: 'commit' });
   const moments = JSON.parse((await reported).text().slice('first-render '.length));
-  const moment = { drawn: moments.first.drawn, painted: moments.first.painted, firstRows: moments.first.rows, all: moments.all ? moments.all.painted : undefined };
+  const moment = { drawn: moments.first.drawn, painted: moments.first.painted, firstRows: moments.first.rows, all: moments.all ? moments.all.painted : undefined, allDrawn: moments.all ? moments.all.drawn : undefined };
   // The browser's own record of when the first frame with content reached
   // the screen (its presentation, after raster and compositing): read once
   // it is there, after the measurement, so it costs the page nothing.
   await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout: 10000 });
+  await page.waitForTimeout(100);  // the long-frame entries arrive after their frame
   const timing = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
+    const longFrames = window.__longFrames;
     const fcp = performance.getEntriesByName('first-contentful-paint')[0].startTime;
     const ends = {};
     for (const r of performance.getEntriesByType('resource')) ends[new URL(r.name).pathname] = r.responseEnd;
     return {
-      html: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, ends, fcp,
+      html: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, ends, fcp, longFrames,
       rows: document.querySelectorAll('table.runs tbody tr').length,
     };
   });
   await context.close();
-  return { ...moment, ...timing };
+  // The end of the frame that drew it: its long-frame entry, or, for a
+  // frame under 50 ms, the task queued from it.
+  const frameEnd = (drawn, queued) => {
+    const entry = timing.longFrames.find((f) => f.render <= drawn + 0.5 && f.end >= drawn);
+    return entry ? entry.end : queued;
+  };
+  return { ...moment, ...timing, painted: frameEnd(moment.drawn, moment.painted), queued: moment.painted,
+    all: moment.allDrawn === undefined ? undefined : frameEnd(moment.allDrawn, moment.all) };
 }
 
 function median(values) {
@@ -99,6 +121,7 @@ const d = median(bare.map((l) => l.painted));
 const ms = (v) => (Number.isNaN(v) ? '-' : v.toFixed(0));
 const resources = [...new Set(pages.flatMap((l) => Object.keys(l.ends)))].filter((r) => !r.endsWith('.svg'));
 console.log(`  runs page, first frame with rows (${median(pages.map((l) => l.firstRows))} of ${pages[0].rows})   median ${p.toFixed(1)} ms   max ${Math.max(...pages.map((l) => l.painted)).toFixed(1)} ms   (${loads} loads)`);
+console.log(`  (a task queued from that frame ran at median ${median(pages.map((l) => l.queued)).toFixed(1)} ms; the baseline's at ${median(bare.map((l) => l.queued)).toFixed(1)} ms)`);
 console.log(`  all ${pages[0].rows} rows painted                 median ${median(pages.map((l) => l.all)).toFixed(1)} ms   max ${Math.max(...pages.map((l) => l.all)).toFixed(1)} ms`);
 // First contentful paint is the frame with the rows when it comes no
 // earlier than that frame (a frame before it showed no rows, so the rows'

@@ -58,13 +58,24 @@ constexpr const char* kRunsPageToApi[] = {"status", "session", "since", "until",
 
 // The runs page's HTML: the shell, with <main> holding the first screen as
 // the server draws it (runs_page_html.cpp), the page's /api/runs body in a
-// data block before </body>, its nav link marked current, and its script
-// no longer blocking rendering, since the page is there without it.
+// data block before </body>, its title and nav link as the script sets
+// them, and its script no longer blocking rendering, since the page is there
+// without it. The parts around the drawing are made once, from the shell
+// alone, so nothing in the journal can be mistaken for what they change.
 struct RunsShell {
-  std::string_view before_main;  // up to and with <main id="main">
-  std::string_view after_main;   // from </main> to </body>
-  std::string_view end;          // </body> on
+  std::string before_main;      // up to and with <main id="main">
+  std::string_view after_main;  // from </main> to </body>
+  std::string_view end;         // </body> on
 };
+
+// `text` with `from` replaced by `to`; `from` must occur exactly once.
+void replace_once(std::string& text, std::string_view from, std::string_view to) {
+  const std::size_t at = text.find(from);
+  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
+    throw std::logic_error(fmt::format("index.html does not hold {} exactly once", from));
+  }
+  text.replace(at, from.size(), to);
+}
 
 const RunsShell& runs_shell() {
   static const RunsShell parts = [] {
@@ -76,19 +87,13 @@ const RunsShell& runs_shell() {
         body_close == std::string_view::npos || !(main_open < main_close && main_close < body_close)) {
       throw std::logic_error("index.html lacks <main id=\"main\">…</main> before </body>");
     }
-    const std::size_t inner = main_open + std::string_view(kMainOpen).size();
-    return RunsShell{html.substr(0, inner), html.substr(main_close, body_close - main_close), html.substr(body_close)};
+    std::string before(html.substr(0, main_open + std::string_view(kMainOpen).size()));
+    replace_once(before, " blocking=\"render\"", "");
+    replace_once(before, "id=\"nav-runs\"", "id=\"nav-runs\" class=\"current\"");
+    replace_once(before, "<title>runjournal</title>", "<title>runs \u00b7 runjournal</title>");  // as app.js names it
+    return RunsShell{std::move(before), html.substr(main_close, body_close - main_close), html.substr(body_close)};
   }();
   return parts;
-}
-
-// `text` with each `from` replaced by `to`; it must occur exactly once.
-void replace_once(std::string& text, std::string_view from, std::string_view to) {
-  const std::size_t at = text.find(from);
-  if (at == std::string::npos || text.find(from, at + 1) != std::string::npos) {
-    throw std::logic_error(fmt::format("index.html does not hold {} exactly once", from));
-  }
-  text.replace(at, from.size(), to);
 }
 
 // The runs page: as above; the plain shell when the /api/runs body is an
@@ -125,8 +130,6 @@ void send_runs_page(ServeContext& ctx, const httplib::Request& req, httplib::Res
   page += json_for_html(*body);
   page += "</script>\n";
   page.append(parts.end);
-  replace_once(page, " blocking=\"render\"", "");
-  replace_once(page, "id=\"nav-runs\"", "id=\"nav-runs\" class=\"current\"");
   res.set_header("Cache-Control", "no-store");  // it holds journal data
   set_body(res, std::move(page), std::string(shell().content_type));
 }
