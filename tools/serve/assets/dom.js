@@ -5,7 +5,10 @@
 // below, which put strings into Text nodes (never markup: no DOM call that
 // parses HTML appears anywhere in these files; serve_test checks), set
 // only the attributes listed here, attach handlers only as functions, and
-// accept only same-origin paths as links. The server's
+// accept only same-origin paths as links. (The runs page's first screen
+// comes drawn by the server, tools/serve/runs_page_html.cpp, which writes
+// the same elements with journal text escaped as text; the browser test
+// checks the two drawings are the same.) The server's
 // Content-Security-Policy forbids inline script besides, so even markup
 // that slipped through could not run.
 
