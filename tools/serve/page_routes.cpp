@@ -49,10 +49,10 @@ const Asset& shell() {
   return page;
 }
 
-// The parameters of a runs page that its script passes on to /api/runs:
-// the filters and cursors, when not empty (an empty form field means "any").
 constexpr const char* kMainOpen = "<main id=\"main\">";
 
+// The parameters of a runs page that its script passes on to /api/runs:
+// the filters and cursors, when not empty (an empty form field means "any").
 constexpr const char* kRunsPageToApi[] = {"status", "session", "since", "until", "q", "order", "limit", "after",
                                           "before"};
 
@@ -99,19 +99,16 @@ const RunsShell& runs_shell() {
 // The runs page: as above; the plain shell when the /api/runs body is an
 // error, so the script fetches it and shows the error as on any other page.
 void send_runs_page(ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  httplib::Request api;
-  nlohmann::json key = nlohmann::json::object();
   std::map<std::string, std::string> params;
   for (const char* name : kRunsPageToApi) {
     const auto it = req.params.find(name);
-    if (it == req.params.end() || it->second.empty()) continue;
-    api.params.emplace(name, it->second);
-    key[name] = it->second;
-    params.emplace(name, it->second);
+    if (it != req.params.end() && !it->second.empty()) params.emplace(name, it->second);
   }
+  httplib::Request api;
+  api.params.insert(params.begin(), params.end());
   std::shared_ptr<const std::string> body;
   try {
-    body = runs_body(ctx, api, "runs page " + dump(key));
+    body = runs_body(ctx, api, "runs page " + dump(nlohmann::json(params)));
   } catch (const ApiError&) {
   } catch (const Error&) {
   }

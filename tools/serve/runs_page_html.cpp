@@ -1,8 +1,8 @@
 // runs_page_html.cpp — the runs page's first screen, as runs_page.js draws
 // it (see the header). Each function below names the function of the
 // page's script it stands for; a change to one is a change to both, which
-// the browser test catches ("the server's drawing of the runs page is the
-// script's").
+// the browser test catches ("the server draws the runs page as its script
+// does …").
 #include "runs_page_html.hpp"
 
 #include <ctime>
@@ -47,11 +47,13 @@ std::string get(const std::map<std::string, std::string>& params, const char* na
   return it == params.end() ? std::string() : it->second;
 }
 
-// Number.prototype.toFixed for 0 <= v < 1e21: the nearest decimal, and of
-// two equally near (an exact binary tie, 1.125 to 2 places) the larger.
-// fmt rounds such a tie to even, so it is caught first.
+// Number.prototype.toFixed for 1 <= v < 2^53 (durations of a second and
+// more): the nearest decimal, and of two equally near (an exact binary tie,
+// 1.125 to 2 places) the larger. fmt rounds such a tie to even, so it is
+// caught first.
 std::string js_fixed(double v, int digits) {
-  const std::string exact = fmt::format("{:.60f}", v);  // every digit of a double below 2^53
+  // Every digit: a double of at least 1 has at most 52 after the point.
+  const std::string exact = fmt::format("{:.60f}", v);
   const std::size_t point = exact.find('.');
   const std::size_t cut = point + 1 + static_cast<std::size_t>(digits);
   const bool tie = exact[cut] == '5' && exact.find_first_not_of('0', cut + 1) == std::string::npos;
@@ -211,8 +213,20 @@ void pager(std::string& out, const std::map<std::string, std::string>& params, c
   close_tag(out, "nav");
 }
 
-void percent(std::string& out, unsigned char c) {
-  out += fmt::format("%{:02X}", c);
+// UTF-8 `text` percent-encoded, every byte but ASCII letters, digits and
+// those in `unreserved` as %XX; a space as '+' where `space_plus`.
+void percent_encode(std::string& out, std::string_view text, std::string_view unreserved, bool space_plus) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        unreserved.find(ch) != std::string_view::npos) {
+      out += ch;
+    } else if (c == ' ' && space_plus) {
+      out += '+';
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
 }
 
 }  // namespace
@@ -235,38 +249,19 @@ std::string html_text(std::string_view text) {
 
 std::string encode_uri_component(std::string_view text) {
   std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' || c == ')';
-    if (keep) {
-      out += ch;
-    } else {
-      percent(out, c);
-    }
-  }
+  percent_encode(out, text, "-_.!~*'()", false);
   return out;
 }
 
 std::string page_url(std::string_view path, const Pairs& pairs) {
+  // URLSearchParams' serializer (application/x-www-form-urlencoded).
   std::string query;
   for (const auto& [name, value] : pairs) {
     if (value.empty()) continue;
     if (!query.empty()) query += '&';
-    for (const std::string* part : {&name, &value}) {
-      if (part == &value) query += '=';
-      for (const char ch : *part) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' || c == '-' ||
-            c == '.' || c == '_') {
-          query += ch;
-        } else if (c == ' ') {
-          query += '+';
-        } else {
-          percent(query, c);
-        }
-      }
-    }
+    percent_encode(query, name, "*-._", true);
+    query += '=';
+    percent_encode(query, value, "*-._", true);
   }
   std::string url(path);
   if (!query.empty()) url += "?" + query;

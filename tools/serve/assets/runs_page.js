@@ -69,8 +69,9 @@ export async function runsPage(main, params) {
   // show).
   const served = pageData('runs-data');
   let body = served || await getJSON(url);
-  const drawnByServer = served !== null && main.querySelector(':scope > table.runs > tbody') !== null;
-  const tbody = drawnByServer ? main.querySelector(':scope > table.runs > tbody') : h('tbody', {});
+  const servedRows = served === null ? null : main.querySelector(':scope > table.runs > tbody');
+  const drawnByServer = servedRows !== null;
+  const tbody = drawnByServer ? servedRows : h('tbody', {});
   const notice = drawnByServer ? main.querySelector(':scope > p.notice') : h('p', { class: 'notice', 'aria-live': 'polite' });
   const count = drawnByServer ? main.querySelector(':scope > h1 > span.muted') : h('span', { class: 'muted' });
   const pagerSlot = drawnByServer ? main.lastElementChild : h('div', {});
