@@ -11,15 +11,17 @@ namespace {
 constexpr const char* kInsert =
     "INSERT INTO events (position, run_id, seq, ts_ms, kind, payload, idempotency_key) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
+// Rows are read by column place (a name is a map lookup in SQLiteCpp, paid
+// per row): every statement that reads events selects these first, in
+// this order (EventColumn), and kExtra is the one a statement adds after them.
+#define RUNJOURNAL_EVENT_COLUMNS "position, run_id, seq, ts_ms, kind, payload"
+enum EventColumn : int { kPosition, kRunId, kSeq, kTsMs, kKind, kPayload, kExtra };
 constexpr const char* kSelectByKey =
-    "SELECT position, run_id, seq, ts_ms, kind, payload, idempotency_key FROM events "
-    "WHERE run_id = ? AND idempotency_key = ?";
+    "SELECT " RUNJOURNAL_EVENT_COLUMNS ", idempotency_key FROM events WHERE run_id = ? AND idempotency_key = ?";
 constexpr const char* kSelectByRun =
-    "SELECT position, run_id, seq, ts_ms, kind, payload, idempotency_key FROM events "
-    "WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?";
+    "SELECT " RUNJOURNAL_EVENT_COLUMNS ", idempotency_key FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?";
 constexpr const char* kSelectAfter =
-    "SELECT position, run_id, seq, ts_ms, kind, payload, idempotency_key FROM events "
-    "WHERE position > ? ORDER BY position LIMIT ?";
+    "SELECT " RUNJOURNAL_EVENT_COLUMNS ", idempotency_key FROM events WHERE position > ? ORDER BY position LIMIT ?";
 constexpr const char* kSelectMaxPosition = "SELECT coalesce(max(position), 0) FROM events";
 constexpr const char* kSelectNewest = "SELECT position, run_id FROM events ORDER BY position DESC LIMIT 1";
 constexpr const char* kSelectMinPosition = "SELECT coalesce(min(position), 0) FROM events";
@@ -27,12 +29,13 @@ constexpr const char* kSelectCount = "SELECT count(*) FROM events";
 // Retention (src/core/retention.cpp) removes a run's events as a whole.
 constexpr const char* kDeleteRun = "DELETE FROM events WHERE run_id = ?";
 constexpr const char* kScanAfter =
-    "SELECT position, run_id, seq, ts_ms, kind, payload FROM events WHERE position > ? ORDER BY position";
+    "SELECT " RUNJOURNAL_EVENT_COLUMNS " FROM events WHERE position > ? ORDER BY position";
 // json_type() fails on malformed text, so it is only asked of valid JSON.
 constexpr const char* kScanByRun =
-    "SELECT position, run_id, seq, ts_ms, kind, payload, "
+    "SELECT " RUNJOURNAL_EVENT_COLUMNS ", "
     "CASE WHEN json_valid(payload) THEN json_type(payload) = 'object' ELSE 0 END AS payload_is_object "
     "FROM events WHERE position <= ? ORDER BY run_id, seq";
+#undef RUNJOURNAL_EVENT_COLUMNS
 
 std::int64_t clamp_limit(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
@@ -41,13 +44,13 @@ std::int64_t clamp_limit(std::size_t limit) {
 
 Event read_event(SQLite::Statement& stmt) {
   Event event;
-  event.position = stmt.getColumn("position").getInt64();
-  event.run_id = stmt.getColumn("run_id").getString();
-  event.seq = stmt.getColumn("seq").getInt64();
-  event.ts_ms = stmt.getColumn("ts_ms").getInt64();
-  event.kind = stmt.getColumn("kind").getString();
-  event.payload = parse_stored_json(stmt.getColumn("payload").getString(), "event payload");
-  const SQLite::Column key = stmt.getColumn("idempotency_key");
+  event.position = stmt.getColumn(kPosition).getInt64();
+  event.run_id = stmt.getColumn(kRunId).getString();
+  event.seq = stmt.getColumn(kSeq).getInt64();
+  event.ts_ms = stmt.getColumn(kTsMs).getInt64();
+  event.kind = stmt.getColumn(kKind).getString();
+  event.payload = parse_stored_json(stmt.getColumn(kPayload).getString(), "event payload");
+  const SQLite::Column key = stmt.getColumn(kExtra);  // idempotency_key
   if (!key.isNull()) event.idempotency_key = key.getString();
   return event;
 }
@@ -58,13 +61,13 @@ std::string_view text_view(const SQLite::Column& column) {
 
 EventRow read_row(SQLite::Statement& stmt) {
   EventRow row;
-  row.position = stmt.getColumn("position").getInt64();
-  row.seq = stmt.getColumn("seq").getInt64();
-  row.ts_ms = stmt.getColumn("ts_ms").getInt64();
+  row.position = stmt.getColumn(kPosition).getInt64();
+  row.seq = stmt.getColumn(kSeq).getInt64();
+  row.ts_ms = stmt.getColumn(kTsMs).getInt64();
   // getText before getBytes: the byte count is of the text as converted.
-  row.run_id = text_view(stmt.getColumn("run_id"));
-  row.kind = text_view(stmt.getColumn("kind"));
-  row.payload = text_view(stmt.getColumn("payload"));
+  row.run_id = text_view(stmt.getColumn(kRunId));
+  row.kind = text_view(stmt.getColumn(kKind));
+  row.payload = text_view(stmt.getColumn(kPayload));
   return row;
 }
 
@@ -159,7 +162,7 @@ void SqliteEventStore::for_each_by_run(std::int64_t up_to, const std::function<v
   stmt.bind(1, up_to);
   while (stmt.executeStep()) {
     EventRow row = read_row(stmt);
-    row.payload_is_object = stmt.getColumn("payload_is_object").getInt() != 0;
+    row.payload_is_object = stmt.getColumn(kExtra).getInt() != 0;
     visit(row);
   }
 }

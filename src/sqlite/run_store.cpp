@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -33,23 +34,30 @@ constexpr RunColumns kRunColumns[] = {
     {7, "forked_from_run, forked_from_seq"},
 };
 
-// "a, b, c" for a schema that has them, "NULL AS a, NULL AS b, …" before.
-std::string select_columns(int schema_version) {
-  std::string list;
+// Calls f(name, since_schema) for each column of kRunColumns, in order.
+template <class F>
+void for_each_run_column(F&& f) {
   for (const RunColumns& group : kRunColumns) {
     std::string_view names = group.names;
     while (!names.empty()) {
       const std::size_t comma = names.find(',');
-      std::string_view name = names.substr(0, comma);
+      f(names.substr(0, comma), group.since_schema);
       names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 2);
-      if (!list.empty()) list += ", ";
-      if (schema_version >= group.since_schema) {
-        list += name;
-      } else {
-        list += fmt::format("NULL AS {}", name);
-      }
     }
   }
+}
+
+// "a, b, c" for a schema that has them, "NULL AS a, NULL AS b, …" before.
+std::string select_columns(int schema_version) {
+  std::string list;
+  for_each_run_column([&](std::string_view name, int since_schema) {
+    if (!list.empty()) list += ", ";
+    if (schema_version >= since_schema) {
+      list += name;
+    } else {
+      list += fmt::format("NULL AS {}", name);
+    }
+  });
   return list;
 }
 
@@ -133,42 +141,70 @@ nlohmann::json json_column(const SQLite::Column& column, const char* what) {
   return parse_stored_json(column.getString(), what);
 }
 
+// Each column's place in select_columns()' list: kRunColumns' names, in
+// their order. Rows are read by place, not by name (a name is a map lookup
+// in SQLiteCpp, and was most of the cost of reading a page of runs);
+// check_run_columns() holds the two lists to each other once per query.
+enum RunColumn : int {
+  kRunId, kSessionId, kStatus, kPrompt, kInputs, kOutputs, kMetadata, kResultText, kError, kStatusReason,
+  kCheckpointId, kCheckpoint, kCreatedAtMs, kUpdatedAtMs, kFinishedAtMs, kFirstPosition, kEventCount,
+  kLastSeq, kLastPosition,
+  kDriverHost, kDriverPid, kDriverStartTime, kDriverBootId,
+  kAgentSpecDigest, kGitSha, kFinalStateDigest,
+  kForkedFromRun, kForkedFromSeq,
+  kRunColumnCount
+};
+
+// A statement whose columns are not select_columns()' is a bug here, not
+// a bad file: say which column is out of place.
+void check_run_columns(SQLite::Statement& stmt) {
+  int index = 0;
+  for_each_run_column([&](std::string_view name, int) {
+    if (index >= stmt.getColumnCount() || name != stmt.getColumnName(index)) {
+      throw std::logic_error(fmt::format("runs query: column {} is not {}", index, name));
+    }
+    ++index;
+  });
+  if (index != kRunColumnCount) throw std::logic_error("runs query: RunColumn and kRunColumns differ");
+}
+
 Run read_run(SQLite::Statement& stmt) {
+  const auto column = [&](RunColumn c) { return stmt.getColumn(c); };
   Run run;
-  run.run_id = stmt.getColumn("run_id").getString();
-  run.session_id = stmt.getColumn("session_id").getString();
-  const std::string status = stmt.getColumn("status").getString();
+  run.run_id = column(kRunId).getString();
+  run.session_id = column(kSessionId).getString();
+  const std::string status = column(kStatus).getString();
   const auto parsed = parse_run_status(status);
   if (!parsed) throw Error(ErrorCode::Corrupt, fmt::format("run {} has unknown status '{}'", run.run_id, status));
   run.status = *parsed;
-  run.prompt = stmt.getColumn("prompt").getString();
-  run.inputs = json_column(stmt.getColumn("inputs"), "runs.inputs");
-  run.outputs = json_column(stmt.getColumn("outputs"), "runs.outputs");
-  run.metadata = json_column(stmt.getColumn("metadata"), "runs.metadata");
-  run.result_text = optional_text(stmt.getColumn("result_text"));
-  run.error = optional_text(stmt.getColumn("error"));
-  run.status_reason = optional_text(stmt.getColumn("status_reason"));
-  run.checkpoint_id = optional_text(stmt.getColumn("checkpoint_id"));
-  run.checkpoint = json_column(stmt.getColumn("checkpoint"), "runs.checkpoint");
-  run.created_at_ms = stmt.getColumn("created_at_ms").getInt64();
-  run.updated_at_ms = stmt.getColumn("updated_at_ms").getInt64();
-  const SQLite::Column finished = stmt.getColumn("finished_at_ms");
+  run.prompt = column(kPrompt).getString();
+  run.inputs = json_column(column(kInputs), "runs.inputs");
+  run.outputs = json_column(column(kOutputs), "runs.outputs");
+  run.metadata = json_column(column(kMetadata), "runs.metadata");
+  run.result_text = optional_text(column(kResultText));
+  run.error = optional_text(column(kError));
+  run.status_reason = optional_text(column(kStatusReason));
+  run.checkpoint_id = optional_text(column(kCheckpointId));
+  run.checkpoint = json_column(column(kCheckpoint), "runs.checkpoint");
+  run.created_at_ms = column(kCreatedAtMs).getInt64();
+  run.updated_at_ms = column(kUpdatedAtMs).getInt64();
+  const SQLite::Column finished = column(kFinishedAtMs);
   if (!finished.isNull()) run.finished_at_ms = finished.getInt64();
-  run.first_position = stmt.getColumn("first_position").getInt64();
-  run.event_count = stmt.getColumn("event_count").getInt64();
-  run.last_seq = stmt.getColumn("last_seq").getInt64();
-  run.last_position = stmt.getColumn("last_position").getInt64();
+  run.first_position = column(kFirstPosition).getInt64();
+  run.event_count = column(kEventCount).getInt64();
+  run.last_seq = column(kLastSeq).getInt64();
+  run.last_position = column(kLastPosition).getInt64();
   // The four driver columns are written together: all NULL or all set.
-  const SQLite::Column driver_pid = stmt.getColumn("driver_pid");
+  const SQLite::Column driver_pid = column(kDriverPid);
   if (!driver_pid.isNull()) {
-    run.driver = Driver{stmt.getColumn("driver_host").getString(), driver_pid.getInt64(),
-                        stmt.getColumn("driver_start_time").getInt64(), stmt.getColumn("driver_boot_id").getString()};
+    run.driver = Driver{column(kDriverHost).getString(), driver_pid.getInt64(), column(kDriverStartTime).getInt64(),
+                        column(kDriverBootId).getString()};
   }
-  run.agent_spec_digest = optional_text(stmt.getColumn("agent_spec_digest"));
-  run.git_sha = optional_text(stmt.getColumn("git_sha"));
-  run.final_state_digest = optional_text(stmt.getColumn("final_state_digest"));
-  run.forked_from_run = optional_text(stmt.getColumn("forked_from_run"));
-  const SQLite::Column forked_from_seq = stmt.getColumn("forked_from_seq");
+  run.agent_spec_digest = optional_text(column(kAgentSpecDigest));
+  run.git_sha = optional_text(column(kGitSha));
+  run.final_state_digest = optional_text(column(kFinalStateDigest));
+  run.forked_from_run = optional_text(column(kForkedFromRun));
+  const SQLite::Column forked_from_seq = column(kForkedFromSeq);
   if (!forked_from_seq.isNull()) run.forked_from_seq = forked_from_seq.getInt64();
   return run;
 }
@@ -216,6 +252,7 @@ void bind_row(SQLite::Statement& stmt, const Run& run) {
 }  // namespace
 
 std::vector<Run> read_runs(SQLite::Statement& stmt) {
+  check_run_columns(stmt);
   std::vector<Run> runs;
   while (stmt.executeStep()) runs.push_back(read_run(stmt));
   return runs;
@@ -235,6 +272,7 @@ std::optional<Run> SqliteRunStore::load(const std::string& run_id) {
   SQLite::Statement& stmt = cached_statement(db_, load_, select_by_id_.c_str());
   StatementReset reset_on_exit(stmt);
   stmt.bind(1, run_id);
+  check_run_columns(stmt);
   std::optional<Run> run;
   if (stmt.executeStep()) run = read_run(stmt);
   return run;
