@@ -560,6 +560,24 @@ RJ_API int64_t rj_recovered_list_silent_ms(const rj_recovered_list* list, size_t
 RJ_API const char* rj_recovered_list_why(const rj_recovered_list* list, size_t index);
 RJ_API void rj_recovered_list_free(rj_recovered_list* list);
 
+/* Recovery by several hosts at once (Journal::claim_recovered,
+ * docs/recovery.md "Several hosts recovering at once"): refreshes this
+ * host's heartbeat lease, then resumes what rj_recover lists (interrupted
+ * runs too when include_interrupted is non-zero), oldest first, at most
+ * `limit` of them (SIZE_MAX: no limit; 0 claims none), and returns through
+ * *out the runs this journal claimed, as they are now: executing, driven by
+ * it, with their checkpoints (the same accessors as rj_recover's list).
+ * payload_json is the run_resumed payload of each claimed run: a JSON
+ * object without a "driver" key (this journal's driver is recorded); NULL:
+ * {}. Whatever any number of journals on any hosts call at once, each
+ * cut-off run is claimed by exactly one of them; a run lost to another
+ * claimant is skipped, never an error. RJ_INVALID_ARGUMENT (NULL journal or
+ * out, payload not a JSON object or naming a driver) and RJ_READ_ONLY write
+ * nothing; after RJ_BUSY or RJ_IO the runs claimed before it stay claimed
+ * (each claim is one append, as in C++). */
+RJ_API rj_status rj_claim_recovered(rj_journal* journal, int include_interrupted, size_t limit,
+                                    const char* payload_json, rj_recovered_list** out);
+
 /* Appends run_resumed (payload_json NULL: {}): an interrupted run goes back
  * to executing; the caller becomes its driver. RJ_NOT_FOUND,
  * RJ_INVALID_ARGUMENT (finished), RJ_ALREADY_RUNNING (its driver is alive),

@@ -12,6 +12,18 @@ void give_run(Run&& run, rj_run** out) {
   if (out != nullptr) *out = new rj_run(std::move(run));
 }
 
+// The C list of what recover() found or claim_recovered() claimed.
+rj_recovered_list* recovered_list(std::vector<RecoveredRun>&& found) {
+  auto list = std::make_unique<rj_recovered_list>();
+  list->items.reserve(found.size());
+  for (RecoveredRun& r : found) {
+    std::optional<rj_checkpoint> checkpoint;
+    if (r.checkpoint) checkpoint.emplace(std::move(*r.checkpoint));
+    list->items.push_back({rj_run(std::move(r.run)), std::move(checkpoint), r.silent_ms, std::move(r.why)});
+  }
+  return list.release();
+}
+
 }  // namespace
 
 extern "C" {
@@ -20,16 +32,21 @@ rj_status rj_recover(rj_journal* journal, int include_interrupted, rj_recovered_
   clear(out);
   return guard([&] {
     require(out, "out");
-    std::vector<RecoveredRun> found =
-        require(journal, "journal")->journal.recover({.include_interrupted = include_interrupted != 0});
-    auto list = std::make_unique<rj_recovered_list>();
-    list->items.reserve(found.size());
-    for (RecoveredRun& r : found) {
-      std::optional<rj_checkpoint> checkpoint;
-      if (r.checkpoint) checkpoint.emplace(std::move(*r.checkpoint));
-      list->items.push_back({rj_run(std::move(r.run)), std::move(checkpoint), r.silent_ms, std::move(r.why)});
-    }
-    *out = list.release();
+    *out = recovered_list(
+        require(journal, "journal")->journal.recover({.include_interrupted = include_interrupted != 0}));
+  });
+}
+
+rj_status rj_claim_recovered(rj_journal* journal, int include_interrupted, size_t limit, const char* payload_json,
+                             rj_recovered_list** out) {
+  clear(out);
+  return guard([&] {
+    require(out, "out");
+    require(journal, "journal");
+    const ClaimOptions options{.include_interrupted = include_interrupted != 0,
+                               .limit = limit,
+                               .payload = parse_json(*journal, payload_json, "payload", nlohmann::json::object())};
+    *out = recovered_list(journal->journal.claim_recovered(options));
   });
 }
 

@@ -1,5 +1,6 @@
-/* capi_lifecycle_test.c — recovery, resume and interrupt, the current run,
- * cancel_if_live, finish, reserve, checkpoints and the heartbeat. */
+/* capi_lifecycle_test.c — recovery, claims by several hosts, resume and
+ * interrupt, the current run, cancel_if_live, finish, reserve, checkpoints
+ * and the heartbeat. */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -134,6 +135,182 @@ static void resume_refuses_a_live_drivers_run_and_a_finished_one(void) {
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_resume_run(journal, "r1", NULL, NULL, NULL));
   CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_interrupt_run(journal, "r1", "late", NULL, NULL));
   rj_close(journal);
+}
+
+/* A host of its own: this process, under another host name and boot id, so
+ * other hosts judge its runs by its heartbeat lease. */
+static rj_journal* as_host(const char* name, const char* host) {
+  char boot[128];
+  snprintf(boot, sizeof boot, "boot-of-%s", host);
+  rj_options* options = NULL;
+  CHECK_OK(rj_options_new(&options));
+  CHECK_OK(rj_options_set_driver(options, host, (int64_t)getpid(), start_time_of((int64_t)getpid()), boot));
+  rj_journal* journal = capi_open(name, options);
+  rj_options_free(options);
+  return journal;
+}
+
+/* A run cut off while executing: its driver's host crashed, and no lease
+ * speaks for it. */
+static void create_cut_off(rj_journal* journal, const char* run_id) {
+  char payload[256];
+  snprintf(payload, sizeof payload,
+           "{\"session_id\": \"s-%s\", \"driver\": {\"host\": \"host-gone\", \"pid\": 1, \"start_time\": 1, "
+           "\"boot_id\": \"boot-of-host-gone\"}}",
+           run_id);
+  CHECK_OK(rj_append(journal, run_id, "run_created", payload, NULL, NULL));
+  CHECK_OK(rj_append(journal, run_id, "run_started", NULL, NULL, NULL));
+}
+
+/* How many run_resumed events the run has. */
+static int64_t resumes_of(rj_journal* journal, const char* run_id) {
+  rj_event_list* events = NULL;
+  CHECK_OK(rj_events(journal, run_id, 1, SIZE_MAX, &events));
+  int64_t resumes = 0;
+  for (size_t i = 0; i < rj_event_list_count(events); ++i) {
+    if (strcmp(rj_event_kind(rj_event_list_at(events, i)), "run_resumed") == 0) ++resumes;
+  }
+  rj_event_list_free(events);
+  return resumes;
+}
+
+static void claim_recovered_claims_each_cut_off_run_for_exactly_one_host(void) {
+  /* Opened first and kept: the process's writer refreshes the lease of this
+   * process's own host, not of the hosts posed as below (docs/recovery.md). */
+  rj_journal* setup = capi_open("j.journal", NULL);
+  /* Driven by this process, on a host whose lease is fresh: never claimed. */
+  rj_run_free(capi_create(setup, "s-live", "alive"));
+  create_cut_off(setup, "r0");
+  create_cut_off(setup, "r1");
+  create_cut_off(setup, "r2");
+  CHECK_OK(rj_save_checkpoint(setup, "r0", "cp-0", "{\"step\": 7}", NULL));
+  rj_journal* host_a = as_host("j.journal", "host-a");
+  rj_journal* host_b = as_host("j.journal", "host-b");
+
+  /* A limit of 0 claims nothing and writes no event. */
+  const int64_t before = capi_last_position(setup);
+  rj_recovered_list* claimed = NULL;
+  CHECK_OK(rj_claim_recovered(host_a, 0, 0, NULL, &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 0);
+  rj_recovered_list_free(claimed);
+  CHECK(capi_last_position(setup) == before);
+
+  /* host-a takes two, oldest first, each now executing and driven by it. */
+  CHECK_OK(rj_claim_recovered(host_a, 0, 2, NULL, &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 2);
+  CHECK_STR(rj_run_id(rj_recovered_list_run(claimed, 0)), "r0");
+  CHECK_STR(rj_run_id(rj_recovered_list_run(claimed, 1)), "r1");
+  for (size_t i = 0; i < 2; ++i) {
+    const rj_run* run = rj_recovered_list_run(claimed, i);
+    CHECK(rj_run_get_status(run) == RJ_RUN_EXECUTING);
+    CHECK_STR(rj_run_driver_host(run), "host-a");
+    CHECK(strstr(rj_recovered_list_why(claimed, i), "host-gone") != NULL);
+  }
+  const rj_checkpoint* checkpoint = rj_recovered_list_checkpoint(claimed, 0);
+  CHECK(checkpoint != NULL);
+  CHECK_STR(rj_checkpoint_id(checkpoint), "cp-0");
+  CHECK_STR(rj_checkpoint_state_json(checkpoint), "{\"step\":7}");
+  CHECK(rj_recovered_list_checkpoint(claimed, 1) == NULL);
+  rj_recovered_list_free(claimed);
+
+  /* host-b, unbounded, gets only the one host-a left: host-a's lease speaks
+   * for the runs it claimed. */
+  CHECK_OK(rj_claim_recovered(host_b, 0, SIZE_MAX, "{\"attempt\": 2}", &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 1);
+  CHECK_STR(rj_run_id(rj_recovered_list_run(claimed, 0)), "r2");
+  CHECK_STR(rj_run_driver_host(rj_recovered_list_run(claimed, 0)), "host-b");
+  rj_recovered_list_free(claimed);
+  /* The payload was recorded, with host-b's driver added. */
+  rj_event_list* events = NULL;
+  CHECK_OK(rj_events(setup, "r2", 1, SIZE_MAX, &events));
+  const rj_event* resumed = rj_event_list_at(events, rj_event_list_count(events) - 1);
+  CHECK_STR(rj_event_kind(resumed), "run_resumed");
+  CHECK(strstr(rj_event_payload_json(resumed), "\"attempt\":2") != NULL);
+  CHECK(strstr(rj_event_payload_json(resumed), "\"host\":\"host-b\"") != NULL);
+  rj_event_list_free(events);
+
+  /* Nothing is left for anyone, and no run was resumed twice. */
+  CHECK_OK(rj_claim_recovered(host_a, 1, SIZE_MAX, NULL, &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 0);
+  rj_recovered_list_free(claimed);
+  CHECK_OK(rj_claim_recovered(host_b, 1, SIZE_MAX, NULL, &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 0);
+  rj_recovered_list_free(claimed);
+  CHECK(resumes_of(setup, "r0") == 1);
+  CHECK(resumes_of(setup, "r1") == 1);
+  CHECK(resumes_of(setup, "r2") == 1);
+  CHECK(resumes_of(setup, "alive") == 0);
+  rj_close(host_b);
+  rj_close(host_a);
+  rj_close(setup);
+}
+
+/* Every row of `runs`, as rj_run_to_json writes it, one after the other;
+ * the caller frees it. */
+static char* runs_table(rj_journal* journal) {
+  rj_run_list* runs = NULL;
+  CHECK_OK(rj_runs(journal, NULL, &runs));
+  size_t length = 0;
+  char* table = calloc(1, 1);
+  CHECK(table != NULL);
+  for (size_t i = 0; i < rj_run_list_count(runs); ++i) {
+    char* row = NULL;
+    CHECK_OK(rj_run_to_json(rj_run_list_at(runs, i), &row));
+    table = realloc(table, length + strlen(row) + 2);
+    CHECK(table != NULL);
+    strcpy(table + length, row);
+    strcat(table, "\n");
+    length += strlen(row) + 1;
+    rj_string_free(row);
+  }
+  rj_run_list_free(runs);
+  return table;
+}
+
+static void claim_recovered_refuses_a_bad_payload_and_a_read_only_journal_writing_nothing(void) {
+  rj_journal* setup = capi_open("j.journal", NULL);
+  create_cut_off(setup, "r");
+  const int64_t position = capi_last_position(setup);
+  char* table = runs_table(setup);
+  rj_journal* claimant = as_host("j.journal", "host-a");
+  rj_recovered_list* claimed = (rj_recovered_list*)&claimed;
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_claim_recovered(claimant, 0, SIZE_MAX, "[1, 2]", &claimed));
+  CHECK(claimed == NULL);
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_claim_recovered(claimant, 0, SIZE_MAX, "\"resume\"", &claimed));
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_claim_recovered(claimant, 0, SIZE_MAX, "{", &claimed));
+  /* A driver of its own would leave the run to be claimed again. */
+  CHECK_STATUS(RJ_INVALID_ARGUMENT,
+               rj_claim_recovered(claimant, 0, SIZE_MAX,
+                                  "{\"driver\": {\"host\": \"elsewhere\", \"pid\": 1, \"start_time\": 1, "
+                                  "\"boot_id\": \"b\"}}",
+                                  &claimed));
+  CHECK_MESSAGE("driver");
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_claim_recovered(claimant, 0, SIZE_MAX, NULL, NULL));
+  CHECK_STATUS(RJ_INVALID_ARGUMENT, rj_claim_recovered(NULL, 0, SIZE_MAX, NULL, &claimed));
+  CHECK(claimed == NULL);
+  rj_close(claimant);
+
+  rj_options* read_only = NULL;
+  CHECK_OK(rj_options_new(&read_only));
+  CHECK_OK(rj_options_set_read_only(read_only, 1));
+  rj_journal* reader = capi_open("j.journal", read_only);
+  rj_options_free(read_only);
+  CHECK_STATUS(RJ_READ_ONLY, rj_claim_recovered(reader, 1, SIZE_MAX, NULL, &claimed));
+  CHECK(claimed == NULL);
+  rj_close(reader);
+
+  CHECK(capi_last_position(setup) == position);
+  char* after = runs_table(setup);
+  CHECK_STR(after, table);
+  free(after);
+  free(table);
+  /* The run is still there to claim. */
+  claimant = as_host("j.journal", "host-a");
+  CHECK_OK(rj_claim_recovered(claimant, 0, SIZE_MAX, NULL, &claimed));
+  CHECK(rj_recovered_list_count(claimed) == 1);
+  rj_recovered_list_free(claimed);
+  rj_close(claimant);
+  rj_close(setup);
 }
 
 static void cancel_if_live_cancels_only_the_sessions_current_run(void) {
@@ -295,6 +472,8 @@ static void heartbeat_refreshes_the_lease(void) {
 int main(void) {
   RUN_TEST(recover_lists_a_run_whose_driver_died_with_its_checkpoint);
   RUN_TEST(resume_refuses_a_live_drivers_run_and_a_finished_one);
+  RUN_TEST(claim_recovered_claims_each_cut_off_run_for_exactly_one_host);
+  RUN_TEST(claim_recovered_refuses_a_bad_payload_and_a_read_only_journal_writing_nothing);
   RUN_TEST(cancel_if_live_cancels_only_the_sessions_current_run);
   RUN_TEST(finish_maps_each_outcome_to_its_terminal_event);
   RUN_TEST(reserve_holds_a_session_and_replaces_a_stale_runner);

@@ -9,6 +9,7 @@ ABI_VERSION: int
 RunTuple = Tuple[Any, ...]
 EventTuple = Tuple[int, str, int, int, str, str, Optional[str]]
 CheckpointTuple = Tuple[str, str, str]
+RecoveredTuple = Tuple[RunTuple, Optional[CheckpointTuple], int, str]
 EventSpec = Tuple[str, str, Optional[str], Optional[int], Optional[str]]
 Progress = Optional[Callable[[int, int], Any]]
 
@@ -76,7 +77,10 @@ class Handle:
     def prune(
         self, finished_before_ms: int, archive: Optional[str], runs_per_transaction: int, progress: Progress
     ) -> Tuple[int, int, int]: ...
-    def recover(self, include_interrupted: bool) -> List[Tuple[RunTuple, Optional[CheckpointTuple], int, str]]: ...
+    def recover(self, include_interrupted: bool) -> List[RecoveredTuple]: ...
+    def claim_recovered(
+        self, include_interrupted: bool, limit: int, payload_json: Optional[str]
+    ) -> List[RecoveredTuple]: ...
     def resume_run(
         self, run_id: str, payload_json: Optional[str], expected_seq: Optional[int], idempotency_key: Optional[str]
     ) -> RunTuple: ...

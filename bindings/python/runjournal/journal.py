@@ -68,6 +68,13 @@ def _json(value: Any) -> Optional[str]:
     return None if value is None else _dumps(value)
 
 
+def _recovered(found: List[tuple]) -> List[RecoveredRun]:
+    """recover()'s and claim_recovered()'s tuples as RecoveredRuns."""
+    return [
+        RecoveredRun(_run(run), _checkpoint(checkpoint), silent_ms, why) for run, checkpoint, silent_ms, why in found
+    ]
+
+
 def _new_event(e: Union[NewEvent, Sequence[Any]]) -> tuple:
     e = e if isinstance(e, NewEvent) else NewEvent(*e)
     return (e.run_id, e.kind, _json(e.payload), e.expected_seq, e.idempotency_key)
@@ -346,10 +353,23 @@ class Journal:
 
     def recover(self, *, include_interrupted: bool = False) -> List[RecoveredRun]:
         """The runs cut off by a crash: not finished, driver gone. Writes nothing."""
-        return [
-            RecoveredRun(_run(run), _checkpoint(checkpoint), silent_ms, why)
-            for run, checkpoint, silent_ms, why in self._h.recover(include_interrupted)
-        ]
+        return _recovered(self._h.recover(include_interrupted))
+
+    def claim_recovered(
+        self, *, include_interrupted: bool = False, limit: Optional[int] = None, payload: Optional[dict] = None
+    ) -> List[RecoveredRun]:
+        """Recovery by several hosts at once: refreshes this host's lease,
+        then resumes what recover() lists, oldest first, at most ``limit``
+        (None: all), and returns the runs this journal claimed, as they are
+        now (executing, driven by it, with their checkpoints). However many
+        hosts call it at once, each cut-off run is claimed by exactly one;
+        a run lost to another is skipped. ``payload`` is each run_resumed
+        payload: a dict without "driver" (InvalidArgument otherwise; this
+        journal's driver is recorded). Raises ReadOnly, Busy, Io."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be None or at least 0, not {limit}")
+        claimed = self._h.claim_recovered(include_interrupted, -1 if limit is None else limit, _json(payload))
+        return _recovered(claimed)
 
     def resume_run(
         self,

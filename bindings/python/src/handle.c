@@ -529,12 +529,8 @@ static PyObject* handle_prune(Handle* h, PyObject* args) {
 
 /* ---- lifecycle ---- */
 
-static PyObject* handle_recover(Handle* h, PyObject* args) {
-  int include_interrupted = 0;
-  if (!PyArg_ParseTuple(args, "p", &include_interrupted)) return NULL;
-  rj_recovered_list* list = NULL;
-  rj_status status;
-  CALL(h, status, rj_recover(h->journal, include_interrupted, &list));
+/* A list of recovered runs as [(run, checkpoint, silent_ms, why)], freed. */
+static PyObject* recovered_result(rj_status status, rj_recovered_list* list) {
   if (status != RJ_OK) return rjpy_raise(status);
   const size_t n = rj_recovered_list_count(list);
   PyObject* out = PyList_New((Py_ssize_t)n);
@@ -552,6 +548,29 @@ static PyObject* handle_recover(Handle* h, PyObject* args) {
   }
   rj_recovered_list_free(list);
   return out;
+}
+
+static PyObject* handle_recover(Handle* h, PyObject* args) {
+  int include_interrupted = 0;
+  if (!PyArg_ParseTuple(args, "p", &include_interrupted)) return NULL;
+  rj_recovered_list* list = NULL;
+  rj_status status;
+  CALL(h, status, rj_recover(h->journal, include_interrupted, &list));
+  return recovered_result(status, list);
+}
+
+/* claim_recovered(include_interrupted, limit, payload_json); a negative
+ * limit is none. */
+static PyObject* handle_claim_recovered(Handle* h, PyObject* args) {
+  int include_interrupted = 0;
+  Py_ssize_t limit;
+  const char* payload;
+  if (!PyArg_ParseTuple(args, "pnz", &include_interrupted, &limit, &payload)) return NULL;
+  rj_recovered_list* list = NULL;
+  rj_status status;
+  CALL(h, status,
+       rj_claim_recovered(h->journal, include_interrupted, limit < 0 ? SIZE_MAX : (size_t)limit, payload, &list));
+  return recovered_result(status, list);
 }
 
 /* resume_run(run_id, payload_json, expected_seq, key) */
@@ -673,6 +692,7 @@ static PyMethodDef handle_methods[] = {
     {"import_records", (PyCFunction)handle_import, METH_VARARGS, NULL},
     M(prune, METH_VARARGS),
     M(recover, METH_VARARGS),
+    M(claim_recovered, METH_VARARGS),
     M(resume_run, METH_VARARGS),
     M(interrupt_run, METH_VARARGS),
     M(current_run, METH_VARARGS),

@@ -363,6 +363,13 @@ extern "C" {
     pub fn rj_recovered_list_silent_ms(list: *const rj_recovered_list, index: usize) -> i64;
     pub fn rj_recovered_list_why(list: *const rj_recovered_list, index: usize) -> *const c_char;
     pub fn rj_recovered_list_free(list: *mut rj_recovered_list);
+    pub fn rj_claim_recovered(
+        journal: *mut rj_journal,
+        include_interrupted: c_int,
+        limit: usize,
+        payload_json: *const c_char,
+        out: *mut *mut rj_recovered_list,
+    ) -> rj_status;
 
     pub fn rj_resume_run(
         journal: *mut rj_journal,

@@ -514,22 +514,24 @@ impl Journal {
     pub fn recover(&self, include_interrupted: bool) -> Result<Vec<RecoveredRun>> {
         let mut out = ptr::null_mut();
         check(unsafe { ffi::rj_recover(self.raw, include_interrupted as c_int, &mut out) })?;
-        let found = unsafe {
-            let found = (0..ffi::rj_recovered_list_count(out))
-                .map(|i| {
-                    let checkpoint = ffi::rj_recovered_list_checkpoint(out, i);
-                    RecoveredRun {
-                        run: Run::from_raw(ffi::rj_recovered_list_run(out, i)),
-                        checkpoint: if checkpoint.is_null() { None } else { Some(Checkpoint::from_raw(checkpoint)) },
-                        silent_ms: ffi::rj_recovered_list_silent_ms(out, i),
-                        why: from_c(ffi::rj_recovered_list_why(out, i)),
-                    }
-                })
-                .collect();
-            ffi::rj_recovered_list_free(out);
-            found
-        };
-        Ok(found)
+        Ok(unsafe { RecoveredRun::take_list(out) })
+    }
+
+    /// Recovery by several hosts at once: refreshes this host's lease, then
+    /// resumes what `recover()` lists, oldest first, up to `options.limit`,
+    /// and returns the runs this journal claimed, as they are now
+    /// (executing, driven by it, with their checkpoints). However many
+    /// hosts call it at once, each cut-off run is claimed by exactly one of
+    /// them; a run lost to another is skipped, never an error. A payload
+    /// that is not a JSON object or names a "driver" is InvalidArgument.
+    pub fn claim_recovered(&self, options: &ClaimOptions) -> Result<Vec<RecoveredRun>> {
+        let payload = to_c_opt(options.payload.as_deref(), "payload")?;
+        let limit = options.limit.unwrap_or(usize::MAX);
+        let mut out = ptr::null_mut();
+        check(unsafe {
+            ffi::rj_claim_recovered(self.raw, options.include_interrupted as c_int, limit, ptr_of(&payload), &mut out)
+        })?;
+        Ok(unsafe { RecoveredRun::take_list(out) })
     }
 
     /// Appends run_resumed: the caller becomes the run's driver.

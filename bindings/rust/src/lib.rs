@@ -36,8 +36,9 @@ pub use error::{Error, ErrorCode, Result};
 pub use journal::{parse_cutoff, Events, Journal};
 pub use options::{Durability, Options};
 pub use types::{
-    AppendOptions, Checkpoint, Driver, Event, ExecutionResult, ImportReport, NewEvent, NewRun, PruneOptions,
-    PruneReport, RebuildReport, RecoveredRun, Run, RunQuery, RunStatus, SqlResult, SqlValue, VerifyReport,
+    AppendOptions, Checkpoint, ClaimOptions, Driver, Event, ExecutionResult, ImportReport, NewEvent, NewRun,
+    PruneOptions, PruneReport, RebuildReport, RecoveredRun, Run, RunQuery, RunStatus, SqlResult, SqlValue,
+    VerifyReport,
 };
 
 /// The library's version, "MAJOR.MINOR.PATCH".

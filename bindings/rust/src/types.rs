@@ -340,7 +340,8 @@ impl Default for RunQuery {
     }
 }
 
-/// A run recover() found cut off, with its latest live checkpoint.
+/// A run recover() found cut off (or claim_recovered() claimed), with its
+/// latest live checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveredRun {
     pub run: Run,
@@ -349,6 +350,40 @@ pub struct RecoveredRun {
     pub silent_ms: i64,
     /// Why its driver counts as gone, for people.
     pub why: String,
+}
+
+impl RecoveredRun {
+    /// # Safety
+    /// `list` is an rj_recovered_list the caller owns (or NULL: empty).
+    pub(crate) unsafe fn take_list(list: *mut ffi::rj_recovered_list) -> Vec<RecoveredRun> {
+        let found = (0..ffi::rj_recovered_list_count(list))
+            .map(|i| {
+                let checkpoint = ffi::rj_recovered_list_checkpoint(list, i);
+                RecoveredRun {
+                    run: Run::from_raw(ffi::rj_recovered_list_run(list, i)),
+                    checkpoint: if checkpoint.is_null() { None } else { Some(Checkpoint::from_raw(checkpoint)) },
+                    silent_ms: ffi::rj_recovered_list_silent_ms(list, i),
+                    why: from_c(ffi::rj_recovered_list_why(list, i)),
+                }
+            })
+            .collect();
+        ffi::rj_recovered_list_free(list);
+        found
+    }
+}
+
+/// What `claim_recovered()` claims, and what it records. The default claims
+/// every cut-off run that is not interrupted, with an empty payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimOptions {
+    /// Also claim runs already interrupted (whose driver is gone too).
+    pub include_interrupted: bool,
+    /// Claim at most this many runs, the oldest first; None: no limit.
+    pub limit: Option<usize>,
+    /// Each claimed run's run_resumed payload: a JSON object as text without
+    /// a "driver" key (this journal's driver is recorded; InvalidArgument
+    /// otherwise). None for {}.
+    pub payload: Option<String>,
 }
 
 /// How an execution ended, as the host's runner saw it (`finish`).
