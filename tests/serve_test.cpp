@@ -112,9 +112,19 @@ TEST_CASE("the runs list cuts long texts to 500 characters, at a character, and 
     Journal j = Journal::open(db);
     j.create_run({.session_id = "s", .prompt = prompt, .run_id = "long"});
     j.append("long", "run_failed", {{"error", std::string(2000, 'x')}});
+    std::string wide;  // 500 characters in 1,000 bytes: not cut
+    for (int i = 0; i < 500; ++i) wide += "é";
+    j.create_run({.session_id = "edge", .prompt = wide, .run_id = "wide"});
+    j.create_run({.session_id = "edge2", .prompt = std::string(500, 'a'), .run_id = "fits"});
+    j.create_run({.session_id = "edge3", .prompt = std::string(501, 'a'), .run_id = "over"});
   }
   Served s(db);
-  const json run = get_json(s, "/api/runs")["runs"][0];
+  const json edges = get_json(s, "/api/runs?limit=3")["runs"];
+  REQUIRE(edges.size() == 3);
+  CHECK(edges[0]["prompt"] == std::string(500, 'a') + "…");
+  CHECK(edges[1]["prompt"] == std::string(500, 'a'));
+  CHECK(edges[2]["prompt"].get<std::string>().size() == 1000);
+  const json run = get_json(s, "/api/runs?session=s")["runs"][0];
   const std::string shown = run["prompt"];
   CHECK(shown.size() == 250 * 3 + std::string("…").size());
   CHECK(shown.substr(0, 6) == "é\"é\"");

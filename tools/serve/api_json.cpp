@@ -124,7 +124,8 @@ void field(std::string& out, const char* name, std::string_view text) {
 
 void field(std::string& out, const char* name, std::int64_t value) {
   key(out, name);
-  out += std::to_string(value);
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
   out += ',';
 }
 
@@ -135,11 +136,19 @@ void field(std::string& out, const char* name, const std::optional<T>& value) {
   out += "null,";
 }
 
-std::optional<std::string> clipped(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  std::string copy = *text;
+// A list's text field: clipped as clip() does, copied only when it is
+// (text of no more bytes than kListTextChars has no more characters).
+void clipped_field(std::string& out, const char* name, std::string_view text) {
+  if (text.size() <= kListTextChars) return field(out, name, text);
+  std::string copy(text);
   clip(copy, kListTextChars);
-  return copy;
+  field(out, name, std::string_view(copy));
+}
+
+void clipped_field(std::string& out, const char* name, const std::optional<std::string>& text) {
+  if (text) return clipped_field(out, name, std::string_view(*text));
+  key(out, name);
+  out += "null,";
 }
 
 }  // namespace
@@ -155,7 +164,7 @@ void append_run_summary(std::string& out, const Run& run) {
   field(out, "driver_host", d ? std::optional(d->host) : std::nullopt);
   field(out, "driver_pid", d ? std::optional(d->pid) : std::nullopt);
   field(out, "driver_start_time", d ? std::optional(d->start_time) : std::nullopt);
-  field(out, "error", clipped(run.error));
+  clipped_field(out, "error", run.error);
   field(out, "event_count", run.event_count);
   field(out, "final_state_digest", run.final_state_digest);
   field(out, "finished_at_ms", run.finished_at_ms);
@@ -165,12 +174,12 @@ void append_run_summary(std::string& out, const Run& run) {
   field(out, "git_sha", run.git_sha);
   field(out, "last_position", run.last_position);
   field(out, "last_seq", run.last_seq);
-  field(out, "prompt", *clipped(run.prompt));
-  field(out, "result_text", clipped(run.result_text));
+  clipped_field(out, "prompt", std::string_view(run.prompt));
+  clipped_field(out, "result_text", run.result_text);
   field(out, "run_id", run.run_id);
   field(out, "session_id", run.session_id);
   field(out, "status", to_string(run.status));
-  field(out, "status_reason", clipped(run.status_reason));
+  clipped_field(out, "status_reason", run.status_reason);
   field(out, "updated_at_ms", run.updated_at_ms);
   out.back() = '}';
 }
