@@ -51,9 +51,12 @@ RunsPage split_runs_page(const std::string& html) {
           html.substr(start, close - start)};
 }
 
+std::string app_css() { return std::string(runjournal::serve::find_asset("app.css")->bytes); }
+
 // A runs page with what the server drew put back as the shell has it: the
 // inside of <main> as the shell's, the script's blocking="render" back, the
-// nav link no longer marked, the title the shell's. `main` gets what was inside <main>.
+// nav link no longer marked, the title the shell's, the link to app.css in
+// place of its text. `main` gets what was inside <main>.
 std::string as_shell(std::string html, std::string* main = nullptr) {
   const std::string open = "<main id=\"main\">";
   const std::size_t from = html.find(open);
@@ -71,6 +74,7 @@ std::string as_shell(std::string html, std::string* main = nullptr) {
   swap("<script type=\"module\" src=\"/assets/bundle.js\">", "<script type=\"module\" src=\"/assets/bundle.js\" blocking=\"render\">");
   swap("id=\"nav-runs\" class=\"current\"", "id=\"nav-runs\"");
   swap("<title>runs \u00b7 runjournal</title>", "<title>runjournal</title>");
+  swap("<style>" + app_css() + "</style>", "<link rel=\"stylesheet\" href=\"/assets/app.css\">");
   return html;
 }
 
@@ -290,6 +294,28 @@ TEST_CASE("the shell loads one script, the bundle; no file has inline script or 
     CHECK(code.find("\nexport ") == std::string::npos);
   }
   CHECK(scripts == std::vector<std::string>{"bundle.js"});
+}
+
+TEST_CASE("the runs page carries app.css inline, and the CSP allows that text by its hash and nothing else") {
+  // The hash as any tool computes it: printf '' | openssl dgst -sha256 -binary | base64.
+  CHECK(runjournal::serve::csp_hash_source("") == "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+  CHECK(runjournal::serve::csp_hash_source("abc") == "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
+  Fixture fx;
+  Served s(fx.db);
+  httplib::Client c = s.client();
+  const std::string allowed = "style-src 'self' " + runjournal::serve::csp_hash_source(app_css()) + ";";
+  for (const char* path : {"/runs", "/runs?status=failed", "/recovery", "/runs/run-live", "/api/runs"}) {
+    CAPTURE(path);
+    const httplib::Result r = c.Get(path);
+    REQUIRE(r);
+    CHECK(r->get_header_value("Content-Security-Policy").find(allowed) != std::string::npos);
+    const bool runs_page = std::string(path).rfind("/runs", 0) == 0 && std::string(path).find("/runs/") != 0;
+    if (std::string(path).rfind("/api/", 0) == 0) continue;
+    // The runs page: the stylesheet's text, once, and no request for it.
+    CHECK((r->body.find("<style>" + app_css() + "</style>") != std::string::npos) == runs_page);
+    CHECK((r->body.find("<style") == r->body.rfind("<style")));
+    CHECK((r->body.find("href=\"/assets/app.css\"") == std::string::npos) == runs_page);
+  }
 }
 
 TEST_CASE("assets are served from the binary with their types and revalidate by ETag") {

@@ -243,6 +243,9 @@ test('the server draws the runs page as its script does, and without the script 
   const bare = await browser.newPage();
   await bare.route('**/assets/bundle.js', (route) => route.abort());
   await bare.goto(base + 'runs?session=evil');
+  // Styled by the inline app.css, which the CSP lets through by its hash
+  // (a refused one would also be a console error, in `problems`).
+  assert.equal(await bare.evaluate(() => getComputedStyle(document.querySelector('table.runs .status')).borderTopLeftRadius), '9px');
   assert.equal(await bare.textContent('tr[data-run-id="run-hostile"] td.prompt'), HOSTILE);
   assert.equal(await bare.getAttribute('tr[data-run-id="run-hostile"] td.prompt', 'title'), HOSTILE);
   assert.equal(await bare.locator('main img').count(), 0);

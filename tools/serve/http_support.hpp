@@ -80,9 +80,12 @@ bool has_body(const httplib::Response& res) noexcept;
 std::string json_for_html(std::string_view json);
 
 // The headers on every response: the Content-Security-Policy (no inline
-// script or style, nothing from another origin, no framing) and its
-// companions (nosniff, no referrer).
+// script, no inline style but the runs page's copy of app.css, nothing from
+// another origin, no framing) and its companions (nosniff, no referrer).
 httplib::Headers security_headers();
+// A CSP source that allows an inline element with exactly `text` in it:
+// 'sha256-' and the base64 of its SHA-256, quoted.
+std::string csp_hash_source(std::string_view text);
 
 // The query parameters of one request, checked strictly: a name the route
 // does not know, a name given twice, or a value that is not UTF-8 is a 400,

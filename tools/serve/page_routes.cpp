@@ -59,9 +59,12 @@ constexpr const char* kRunsPageToApi[] = {"status", "session", "since", "until",
 // The runs page's HTML: the shell, with <main> holding the first screen as
 // the server draws it (runs_page_html.cpp), the page's /api/runs body in a
 // data block before </body>, its title and nav link as the script sets
-// them, and its script no longer blocking rendering, since the page is there
-// without it. The parts around the drawing are made once, from the shell
-// alone, so nothing in the journal can be mistaken for what they change.
+// them, its script no longer blocking rendering, since the page is there
+// without it, and app.css inline, so the first frame waits for no request
+// after the HTML (the CSP allows that one text by its hash,
+// security_headers()). The parts around the drawing are made once, from
+// the shell and app.css alone, so nothing in the journal can be mistaken
+// for what they change.
 struct RunsShell {
   std::string before_main;      // up to and with <main id="main">
   std::string_view after_main;  // from </main> to </body>
@@ -89,6 +92,9 @@ const RunsShell& runs_shell() {
     }
     std::string before(html.substr(0, main_open + std::string_view(kMainOpen).size()));
     replace_once(before, " blocking=\"render\"", "");
+    const std::string_view css = find_asset("app.css")->bytes;
+    if (css.find("</") != std::string_view::npos) throw std::logic_error("app.css holds \"</\": it cannot be inline");
+    replace_once(before, "<link rel=\"stylesheet\" href=\"/assets/app.css\">", fmt::format("<style>{}</style>", css));
     replace_once(before, "id=\"nav-runs\"", "id=\"nav-runs\" class=\"current\"");
     replace_once(before, "<title>runjournal</title>", "<title>runs \u00b7 runjournal</title>");  // as app.js names it
     return RunsShell{std::move(before), html.substr(main_close, body_close - main_close), html.substr(body_close)};
