@@ -134,6 +134,34 @@ class Follower {
   std::jthread thread_;  // last: started once the rest is
 };
 
+// A journal in a schema of its own whose run "r" `writer` appends to,
+// followed through `journal`: read-only, connecting as `role`.
+struct FollowedAsRole {
+  static Options read_only() {
+    Options options;
+    options.read_only = true;
+    return options;
+  }
+  FollowedAsRole() { writer.create_run({.session_id = "s", .run_id = "r"}); }
+
+  ScratchSchema schema;
+  Journal writer = Journal::open(schema.uri());  // creates the tables role is granted
+  ScratchRole role{schema};
+  Journal journal = Journal::open(role.uri(), read_only());
+};
+
+// How often the followers of the listening tests poll: an event appended
+// just after a delivery arrives at once when NOTIFY wakes the follower,
+// only about a poll later when it polls.
+constexpr std::chrono::milliseconds kPoll{2000};
+
+// `e`, appended just now, is delivered at once: NOTIFY woke the follower.
+void check_woken_by(Follower& follower, const Event& e) {
+  const Clock::time_point committed = Clock::now();
+  CHECK(follower.delivers(e.position));
+  CHECK(Clock::now() - committed < kPoll / 2);
+}
+
 Options as_host(const std::string& host) {
   Driver driver = runjournal::this_process_driver();
   driver.host = host;
@@ -290,84 +318,52 @@ TEST_CASE("a follower wakes on NOTIFY as soon as a commit lands, long before its
 }
 
 TEST_CASE("a follower whose listening connection is ended polls on, and listens again") {
-  ScratchSchema schema;
-  Journal writer = Journal::open(schema.uri());
-  writer.create_run({.session_id = "s", .run_id = "r"});
-  Options read_only;
-  read_only.read_only = true;
-  Journal follower = Journal::open(schema.uri(), read_only);
-  std::atomic<std::int64_t> seen{0};
-  std::atomic<bool> stop{false};
-  std::thread tail([&] {
-    follower.follow(0, [&](const Event& e) {
-      seen = e.position;
-      return true;
-    }, [&] { return !stop.load(); }, std::chrono::milliseconds(100));
-  });
-  const auto listeners = [&] {
-    runjournal::pg::Connection admin = schema.connect();
-    const runjournal::pg::Result r = admin.exec(
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()");
-    return r.int64(0, r.column("n"));
-  };
-  REQUIRE(wait_until([&] { return listeners() == 1; }));
-  {
-    runjournal::pg::Connection admin = schema.connect();
-    admin.exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' "
-        "AND pid <> pg_backend_pid()");
-  }
-  // While it has no listener the follower polls: events still arrive.
-  for (int i = 0; i < 3; ++i) {
-    const Event e = writer.append("r", "tick", {{"i", i}});
-    CHECK(wait_until([&] { return seen.load() == e.position; }));
-  }
-  // And it listens again (after a second).
-  CHECK(wait_until([&] { return listeners() == 1; }));
-  const Event e = writer.append("r", "tick", {{"after", true}});
-  CHECK(wait_until([&] { return seen.load() == e.position; }));
-  stop = true;
-  tail.join();
+  // The follower connects as a role of its own: its listener is told apart
+  // from other suites' on the shared server, and only its own is ended.
+  FollowedAsRole j;
+  Follower follower(j.journal, j.writer.last_position(), kPoll);
+  REQUIRE(wait_until([&] { return j.role.listeners().size() == 1; }));
+  const std::int64_t first = j.role.listeners().front();
+  check_woken_by(follower, j.writer.append("r", "tick", {{"heard", 0}}));
+  runjournal::pg::Connection::connect(rjpg_test::server_uri())
+      .exec("SELECT pg_terminate_backend(" + std::to_string(first) + ")");
+  // Once its session is gone the follower has no listener for a while (it
+  // sleeps a poll, then listens again): events still arrive, polled.
+  CHECK(wait_until([&] { return j.role.listeners().empty(); }));
+  CHECK(follower.delivers(j.writer.append("r", "tick", {{"polled", 0}}).position));
+  // And it listens again, on a new session, whose NOTIFY wakes it.
+  CHECK(wait_until([&] {
+    const std::vector<std::int64_t> now = j.role.listeners();
+    return now.size() == 1 && now.front() != first;
+  }, std::chrono::seconds(10)));
+  check_woken_by(follower, j.writer.append("r", "tick", {{"heard", 1}}));
+  CHECK(follower.finish() == "");
 }
 
 TEST_CASE("a follower that cannot listen when it starts polls, and listens once it can") {
-  ScratchSchema schema;
-  Journal writer = Journal::open(schema.uri());
-  writer.create_run({.session_id = "s", .run_id = "r"});
-  ScratchRole role(schema);
-  Options read_only;
-  read_only.read_only = true;
-  Journal journal = Journal::open(role.uri(), read_only);
+  FollowedAsRole j;
   // A read opens the journal's reading session, from now on its one
   // connection (open's inspecting one is closed): the listener would be a
   // second, and the role is allowed one.
-  const std::int64_t start = journal.last_position();
-  REQUIRE(wait_until([&] { return role.sessions() == 1; }));
-  role.limit_connections(1);
-  // A poll of 2 s: a polling follower delivers an event appended just after
-  // its last delivery only about 2 s later, one woken by NOTIFY at once.
-  constexpr std::chrono::milliseconds kPoll{2000};
-  Follower follower(journal, start, kPoll);
+  const std::int64_t start = j.journal.last_position();
+  REQUIRE(wait_until([&] { return j.role.sessions() == 1; }));
+  j.role.limit_connections(1);
+  Follower follower(j.journal, start, kPoll);
   // Refused its listener, it polls: every event still arrives, unheard.
   // follow() opens the listener before it reads anything, so none is open
   // by the time an event is delivered unless it opened.
   for (int i = 0; i < 2; ++i) {
-    const Event e = writer.append("r", "tick", {{"i", i}});
+    const Event e = j.writer.append("r", "tick", {{"i", i}});
     CHECK(follower.delivers(e.position));
-    CHECK(role.listeners().empty());
+    CHECK(j.role.listeners().empty());
   }
-  CHECK(role.sessions() == 1);
-  // Allowed a second connection, it listens again within a poll or two
-  // (it tries every second, at the start of a wait).
-  role.limit_connections(-1);
-  CHECK(wait_until([&] { return role.listeners().size() == 1; }, std::chrono::seconds(10)));
+  CHECK(j.role.sessions() == 1);
+  // Allowed a second connection, it listens within about a poll: it tries
+  // at the start of a wait, once a second has passed since its last try.
+  j.role.limit_connections(-1);
+  CHECK(wait_until([&] { return j.role.listeners().size() == 1; }, std::chrono::seconds(10)));
   // And its listener wakes it: each event arrives long before a poll would
   // have delivered it.
-  for (int i = 0; i < 3; ++i) {
-    const Event e = writer.append("r", "tick", {{"heard", i}});
-    const Clock::time_point committed = Clock::now();
-    CHECK(follower.delivers(e.position));
-    CHECK(Clock::now() - committed < kPoll / 2);
-  }
+  for (int i = 0; i < 3; ++i) check_woken_by(follower, j.writer.append("r", "tick", {{"heard", i}}));
   CHECK(follower.finish() == "");
 }
