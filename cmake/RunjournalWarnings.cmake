@@ -22,8 +22,7 @@ function(runjournal_warnings target)
 endfunction()
 
 # Compile options for the test suites' own code, never the library or tools
-# they test: tools/check.sh compiles the suites at -O1 (-O0 under the
-# sanitizers), since most of CI's build time on two cores is spent
+# they test: tools/check.sh compiles the Release tree's suites at -O1, since most of CI's build time on two cores is spent
 # optimising test code that runs once. Empty (the build type's flags) for
 # everyone else. The suites' directories apply it with add_compile_options,
 # after the build type's flags, so its -O wins.
